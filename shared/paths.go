@@ -1,0 +1,78 @@
+// Package shared is Gatehouse's wire contract: the paths, header names, JSON
+// types and error codes that the backend-for-frontend (BFF, package bff/...) and
+// the go-app single-page application (package web) both use.
+//
+// It has no dependencies beyond the standard library and compiles for
+// GOOS=js GOARCH=wasm as well as for the server, so that both sides of the wire
+// share one definition of every name on it.
+package shared
+
+// Paths the BFF answers. All are absolute paths on the BFF's public origin
+// (GATEHOUSE_PUBLIC_URL).
+const (
+	// PathLogin starts a sign-in: GET (a top-level navigation, never a fetch),
+	// optional query parameter ParamReturnTo. Answers 302 to the OpenID
+	// provider's authorization endpoint (RFC 6749 §4.1.1, RFC 7636 §4.3).
+	PathLogin = "/auth/login"
+
+	// PathCallback is the redirect URI registered at the provider
+	// (GATEHOUSE_PUBLIC_URL + PathCallback). GET with code, state and iss
+	// (RFC 6749 §4.1.2, RFC 9207 §2). Answers 302 to the stored return path,
+	// or 302 to RouteLoginError with ParamError set to a Code on failure.
+	PathCallback = "/auth/callback"
+
+	// PathMe answers GET with 200 and a Session (JSON), or 401 and an Error
+	// with CodeUnauthenticated or CodeSessionExpired. Never a token.
+	PathMe = "/auth/me"
+
+	// PathLogout ends the session: POST with HeaderCSRF. Answers 200 and a
+	// LogoutResponse whose RedirectTo the SPA navigates to (the provider's
+	// end_session_endpoint, OpenID Connect RP-Initiated Logout 1.0 §2).
+	PathLogout = "/auth/logout"
+
+	// PathAuthPrefix is the prefix of every path above. Responses under it carry
+	// Cache-Control: no-store, and the SPA's service worker never answers for it.
+	PathAuthPrefix = "/auth/"
+
+	// PathAPIPrefix is the prefix of proxied API calls:
+	// /api/{route}/{rest} is forwarded to the route's upstream + /{rest} with
+	// the user's access token as a bearer token (RFC 6750 §2.1). Every method
+	// needs HeaderCSRF.
+	PathAPIPrefix = "/api/"
+
+	// PathHealthz answers 200 while the process is alive (liveness).
+	PathHealthz = "/healthz"
+
+	// PathReadyz answers 200 when the BFF can serve sign-ins (readiness).
+	PathReadyz = "/readyz"
+)
+
+// Query parameters.
+const (
+	// ParamReturnTo is PathLogin's query parameter naming where the browser
+	// goes after sign-in: a path on the BFF's own origin ("/orders?page=2").
+	// Anything else (another origin, "//host", a scheme) is replaced by "/".
+	ParamReturnTo = "returnTo"
+
+	// ParamError is RouteLoginError's query parameter: one Code.
+	ParamError = "error"
+)
+
+// Routes of the SPA that the BFF redirects to.
+const (
+	// RouteHome is the SPA's public start page, where sign-out ends.
+	RouteHome = "/"
+
+	// RouteLoginError is the SPA page that explains a failed sign-in and offers
+	// to try again. The BFF redirects there with ParamError set to a Code.
+	RouteLoginError = "/login/error"
+)
+
+// HeaderCSRF is the request header every state-changing or API call from the
+// SPA carries, with the value CSRFValue. A custom header cannot be sent
+// cross-origin without a CORS preflight, which the BFF refuses for unlisted
+// origins (draft-ietf-oauth-browser-based-apps §6.1.3.2).
+const (
+	HeaderCSRF = "X-CSRF"
+	CSRFValue  = "1"
+)

@@ -1,0 +1,40 @@
+package shared
+
+import "time"
+
+// Session is PathMe's 200 answer: who is signed in and until when. It carries
+// claims from the verified ID token (OpenID Connect Core §2 and §5.1), never a
+// token.
+//
+//	{"sub":"00u1","name":"Alice Anderson","email":"alice@example.com",
+//	 "preferred_username":"alice","groups":["Everyone","Admins"],
+//	 "iss":"https://dev-123.okta.com/oauth2/default",
+//	 "auth_time":"2026-11-29T08:00:00Z","expires_at":"2026-11-29T20:00:00Z"}
+type Session struct {
+	// Subject is the ID token's sub claim: the user's stable id at the issuer.
+	Subject string `json:"sub"`
+	// Name is the name claim, when the provider sent one.
+	Name string `json:"name,omitempty"`
+	// Email is the email claim, when the provider sent one.
+	Email string `json:"email,omitempty"`
+	// PreferredUsername is the preferred_username claim (Okta: the login).
+	PreferredUsername string `json:"preferred_username,omitempty"`
+	// Groups is the groups claim (Okta's groups claim, when configured).
+	Groups []string `json:"groups,omitempty"`
+	// Issuer is the ID token's iss claim.
+	Issuer string `json:"iss"`
+	// AuthTime is when the user authenticated at the provider (auth_time), or
+	// when the BFF received the ID token if the provider did not say.
+	AuthTime time.Time `json:"auth_time"`
+	// ExpiresAt is when the BFF ends this session unless the user signs in again.
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// LogoutResponse is PathLogout's 200 answer. The session is already gone when
+// it arrives; the SPA navigates to RedirectTo, which is the provider's
+// end_session_endpoint with id_token_hint, post_logout_redirect_uri and state
+// (OpenID Connect RP-Initiated Logout 1.0 §2), or RouteHome when the provider
+// has no such endpoint or there was no session.
+type LogoutResponse struct {
+	RedirectTo string `json:"redirectTo"`
+}
