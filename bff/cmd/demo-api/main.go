@@ -1,0 +1,96 @@
+// Command demo-api is the demo resource server behind the BFF's /api/orders
+// route (package gatehouse/bff/demoapi). It accepts JWT access tokens from
+// OKTA_OAUTH2_ISSUER whose aud contains DEMO_API_AUDIENCE, checking the
+// signature against the issuer's JWKS, iss, aud and exp.
+//
+//	OKTA_OAUTH2_ISSUER  required, e.g. https://dev-123.okta.com/oauth2/default
+//	DEMO_API_ADDR       default 127.0.0.1:9001
+//	DEMO_API_AUDIENCE   default api://default (Okta's default custom server)
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+	"github.com/coreos/go-oidc/v3/oidc"
+
+	"gatehouse/bff/demoapi"
+)
+
+type config struct {
+	Issuer   string `env:"OKTA_OAUTH2_ISSUER,required,notEmpty"`
+	Addr     string `env:"DEMO_API_ADDR" envDefault:"127.0.0.1:9001"`
+	Audience string `env:"DEMO_API_AUDIENCE" envDefault:"api://default"`
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "demo-api:", err)
+		os.Exit(1)
+	}
+}
+
+// verifier adapts go-oidc's verifier to demoapi.Verifier.
+type verifier struct{ v *oidc.IDTokenVerifier }
+
+func (v verifier) Verify(ctx context.Context, raw string) (json.RawMessage, error) {
+	t, err := v.v.Verify(ctx, raw)
+	if err != nil {
+		return nil, err
+	}
+	var claims json.RawMessage
+	if err := t.Claims(&claims); err != nil {
+		return nil, err
+	}
+	return claims, nil
+}
+
+func run(ctx context.Context) error {
+	var cfg config
+	if err := env.Parse(&cfg); err != nil {
+		return fmt.Errorf("%w (set OKTA_OAUTH2_ISSUER to the issuer of the tokens this API accepts)", err)
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	client := &http.Client{Timeout: 10 * time.Second}
+	dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	provider, err := oidc.NewProvider(oidc.ClientContext(dctx, client), cfg.Issuer)
+	cancel()
+	if err != nil {
+		return fmt.Errorf("OKTA_OAUTH2_ISSUER: discovery: %w", err)
+	}
+	h, err := demoapi.New(verifier{provider.Verifier(&oidc.Config{ClientID: cfg.Audience})})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("DEMO_API_ADDR: %w", err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	log.Info("demo-api listening", "addr", ln.Addr().String(), "issuer", cfg.Issuer, "audience", cfg.Audience)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer scancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

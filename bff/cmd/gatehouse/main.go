@@ -1,0 +1,157 @@
+// Command gatehouse is the backend-for-frontend: it signs users in at an
+// OpenID provider (Okta or any other), keeps their tokens in a server-side
+// session, proxies the SPA's API calls with the user's access token, and
+// serves the SPA. Configuration comes from the environment; see README.md
+// and package gatehouse/bff/config.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/alexedwards/scs/v2/memstore"
+
+	"gatehouse/bff/config"
+	"gatehouse/bff/login"
+	"gatehouse/bff/proxy"
+	"gatehouse/bff/server"
+	"gatehouse/bff/session"
+	"gatehouse/bff/spa"
+	"gatehouse/web"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Environ(), os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "gatehouse:", err)
+		os.Exit(1)
+	}
+}
+
+// run starts the BFF and serves until ctx is done.
+func run(ctx context.Context, environ []string, stderr io.Writer) error {
+	cfg, err := config.Load(environ)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.Level}))
+	slog.SetDefault(log)
+
+	store := memstore.New()
+	sessions, err := session.New(session.Config{Store: store})
+	if err != nil {
+		return err
+	}
+	providerClient := &http.Client{Timeout: 10 * time.Second}
+	discoveryCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	rp, err := login.New(discoveryCtx, login.Config{
+		Issuer:       cfg.Issuer,
+		ClientID:     cfg.ClientID,
+		ClientSecret: cfg.ClientSecret,
+		PublicURL:    cfg.PublicURL,
+		Scopes:       cfg.Scopes,
+		Sessions:     sessions,
+		Transactions: login.NewTransactionStore(store),
+		HTTPClient:   providerClient,
+	})
+	cancel()
+	if err != nil {
+		return fmt.Errorf("OKTA_OAUTH2_ISSUER: %w (is the issuer URL right, and is the provider reachable?)", err)
+	}
+
+	routes := make([]proxy.Route, 0, len(cfg.Routes))
+	for _, r := range cfg.Routes {
+		routes = append(routes, proxy.Route{Name: r.Name, Upstream: r.Upstream})
+	}
+	api, err := proxy.New(proxy.Config{Routes: routes, Tokens: sessions})
+	if err != nil {
+		return err
+	}
+
+	web.Register()
+	app, err := spa.New(spa.Config{
+		Dir: cfg.StaticDir,
+		App: func(version string, wasmSize int64) http.Handler {
+			return web.Handler(web.HandlerConfig{Version: version, StaticDir: cfg.StaticDir, WasmSize: wasmSize})
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("GATEHOUSE_STATIC_DIR: %w", err)
+	}
+
+	discovery := cfg.Issuer + "/.well-known/openid-configuration"
+	handler, err := server.New(server.Config{
+		PublicURL: cfg.PublicURL,
+		Session:   sessions.Middleware,
+		Login:     rp.LoginHandler(),
+		Callback:  rp.CallbackHandler(),
+		Logout:    rp.LogoutHandler(),
+		Me:        sessions.MeHandler(),
+		API:       api,
+		SPA:       app,
+		Ready:     func(r *http.Request) error { return reachable(r.Context(), providerClient, discovery) },
+	})
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("GATEHOUSE_ADDR: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	log.Info("gatehouse listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL.String(),
+		"issuer", cfg.Issuer, "routes", len(routes), "version", app.Version())
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancelShutdown := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancelShutdown()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// reachable reports whether the provider's discovery document answers 200
+// within 3 seconds (readiness).
+func reachable(ctx context.Context, client *http.Client, url string) error {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return fmt.Errorf("provider discovery: %w", err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("provider discovery: %s", resp.Status)
+	}
+	return nil
+}

@@ -1,0 +1,277 @@
+// Package config reads the BFF's configuration from the environment
+// (12-factor) and checks it, so that a bad or missing value stops start-up with
+// a message that names the variable and says how to fix it.
+//
+// The three values the Okta admin console gives you keep Okta's own names
+// (OKTA_OAUTH2_ISSUER, OKTA_OAUTH2_CLIENT_ID, OKTA_OAUTH2_CLIENT_SECRET);
+// everything else is GATEHOUSE_*. Load is the only place that reads them.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"reflect"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/caarlos0/env/v11"
+
+	"gatehouse/shared"
+)
+
+// Config is the BFF's checked configuration. Use Load to make one.
+type Config struct {
+	// Issuer is the OpenID provider's issuer URL (OKTA_OAUTH2_ISSUER, required),
+	// e.g. https://dev-123.okta.com/oauth2/default. Discovery is at
+	// Issuer + "/.well-known/openid-configuration" (OpenID Connect Discovery 1.0 §4).
+	// https, or http on a loopback host for development.
+	Issuer string `env:"OKTA_OAUTH2_ISSUER"`
+
+	// ClientID is the OAuth client id (OKTA_OAUTH2_CLIENT_ID, required).
+	ClientID string `env:"OKTA_OAUTH2_CLIENT_ID"`
+
+	// ClientSecret is the confidential client's secret
+	// (OKTA_OAUTH2_CLIENT_SECRET, required), sent with client_secret_basic
+	// (RFC 6749 §2.3.1). Never logged.
+	ClientSecret string `env:"OKTA_OAUTH2_CLIENT_SECRET"`
+
+	// Addr is the host:port the BFF listens on (GATEHOUSE_ADDR, default
+	// 127.0.0.1:8080).
+	Addr string `env:"GATEHOUSE_ADDR" envDefault:"127.0.0.1:8080"`
+
+	// PublicURLString is the origin browsers use to reach the BFF
+	// (GATEHOUSE_PUBLIC_URL, default http://localhost:<port of Addr>). The
+	// redirect URI is PublicURL + /auth/callback; it is never built from a
+	// request's Host header.
+	PublicURLString string `env:"GATEHOUSE_PUBLIC_URL"`
+
+	// Scopes are the scopes asked for at sign-in (GATEHOUSE_SCOPES,
+	// space-separated, default "openid profile email offline_access"); must
+	// contain openid.
+	Scopes []string `env:"GATEHOUSE_SCOPES" envSeparator:" " envDefault:"openid profile email offline_access"`
+
+	// RoutesMap is GATEHOUSE_ROUTES: name=upstream pairs separated by commas,
+	// e.g. "orders=http://127.0.0.1:9001,billing=https://billing.internal/v2".
+	// Default: no routes.
+	RoutesMap map[string]string `env:"GATEHOUSE_ROUTES" envSeparator:"," envKeyValSeparator:"="`
+
+	// SessionStore names the session store (GATEHOUSE_SESSION_STORE, default
+	// "memory"). This version has the in-memory store only: sessions do not
+	// survive a restart and are not shared between replicas.
+	SessionStore string `env:"GATEHOUSE_SESSION_STORE" envDefault:"memory"`
+
+	// StaticDir is the directory holding the SPA build, with the WASM at
+	// StaticDir/web/app.wasm (GATEHOUSE_STATIC_DIR, default "static").
+	StaticDir string `env:"GATEHOUSE_STATIC_DIR" envDefault:"static"`
+
+	// LogLevel is the minimum level logged: debug, info, warn or error
+	// (GATEHOUSE_LOG_LEVEL, default info).
+	LogLevel string `env:"GATEHOUSE_LOG_LEVEL" envDefault:"info"`
+
+	// Derived by Load.
+
+	// PublicURL is PublicURLString parsed: scheme and host only.
+	PublicURL *url.URL `env:"-"`
+	// Routes are RoutesMap checked and sorted by name.
+	Routes []Route `env:"-"`
+	// Level is LogLevel parsed.
+	Level slog.Level `env:"-"`
+}
+
+// Route is one entry of the API proxy's allow-list: /api/{Name}/{rest} is
+// forwarded to Upstream + /{rest}.
+type Route struct {
+	// Name is the path segment after /api/: lower-case letters, digits and '-'.
+	Name string
+	// Upstream is an absolute http or https URL without query or fragment.
+	Upstream *url.URL
+}
+
+// RedirectURL returns the redirect URI registered at the provider:
+// PublicURL + /auth/callback (RFC 6749 §3.1.2).
+func (c *Config) RedirectURL() string { return c.PublicURL.String() + shared.PathCallback }
+
+// PostLogoutRedirectURL returns the post_logout_redirect_uri registered at the
+// provider: PublicURL + "/" (OpenID Connect RP-Initiated Logout 1.0 §3).
+func (c *Config) PostLogoutRedirectURL() string { return c.PublicURL.String() + shared.RouteHome }
+
+// Load reads the configuration from environ, a list of "KEY=value" strings
+// as os.Environ returns, and checks it. The error names every bad variable,
+// one per line, with how to fix it.
+func Load(environ []string) (*Config, error) {
+	vars := make(map[string]string, len(environ))
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			vars[k] = v
+		}
+	}
+
+	var problems []string
+	add := func(name, format string, args ...any) {
+		problems = append(problems, name+": "+fmt.Sprintf(format, args...))
+	}
+
+	known := knownNames()
+	for name := range vars {
+		if strings.HasPrefix(name, "GATEHOUSE_") && !slices.Contains(known, name) {
+			add(name, "is not a setting of this version of Gatehouse; known settings: %s", strings.Join(known, ", "))
+		}
+	}
+
+	cfg := &Config{}
+	if err := env.ParseWithOptions(cfg, env.Options{Environment: vars}); err != nil {
+		for _, e := range flatten(err) {
+			var pe env.ParseError
+			if errors.As(e, &pe) {
+				add(envName(pe.Name), "cannot be read: %v", pe.Err)
+				continue
+			}
+			problems = append(problems, e.Error())
+		}
+	}
+
+	cfg.check(add)
+	sort.Strings(problems)
+	if len(problems) > 0 {
+		return nil, errors.New("config: " + strings.Join(problems, "\n  "))
+	}
+	return cfg, nil
+}
+
+// routeName is the form of a route name in GATEHOUSE_ROUTES.
+var routeName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+
+func (c *Config) check(add func(name, format string, args ...any)) {
+	const issuerHelp = "copy the Issuer URI from the Okta Admin Console (Security > API > Authorization Servers), e.g. https://dev-123.okta.com/oauth2/default"
+	switch {
+	case c.Issuer == "":
+		add("OKTA_OAUTH2_ISSUER", "is not set: %s", issuerHelp)
+	default:
+		if _, err := parseOrigin(c.Issuer, true); err != nil {
+			add("OKTA_OAUTH2_ISSUER", "%v: %s", err, issuerHelp)
+		}
+	}
+	if c.ClientID == "" {
+		add("OKTA_OAUTH2_CLIENT_ID", "is not set: copy the Client ID from your Okta app integration (General tab)")
+	}
+	if c.ClientSecret == "" {
+		add("OKTA_OAUTH2_CLIENT_SECRET", "is not set: copy the Client secret from your Okta app integration (a Web app, client authentication \"Client secret\")")
+	}
+
+	host, port, err := net.SplitHostPort(c.Addr)
+	if err != nil || port == "" {
+		add("GATEHOUSE_ADDR", "%q is not host:port (e.g. 127.0.0.1:8080, or :8080 for every interface)", c.Addr)
+	}
+
+	if c.PublicURLString == "" && port != "" {
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "localhost"
+		}
+		if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+			host = "localhost"
+		}
+		c.PublicURLString = "http://" + net.JoinHostPort(host, port)
+	}
+	if u, err := parseOrigin(c.PublicURLString, false); err != nil {
+		add("GATEHOUSE_PUBLIC_URL", "%v: give the origin browsers use to reach Gatehouse, e.g. https://app.example.com", err)
+	} else {
+		c.PublicURL = u
+	}
+
+	if !slices.Contains(c.Scopes, "openid") {
+		add("GATEHOUSE_SCOPES", "%q must contain openid (add offline_access to stay signed in)", strings.Join(c.Scopes, " "))
+	}
+
+	names := make([]string, 0, len(c.RoutesMap))
+	for name := range c.RoutesMap {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		raw := c.RoutesMap[name]
+		if !routeName.MatchString(name) {
+			add("GATEHOUSE_ROUTES", "route name %q: use lower-case letters, digits and '-' (e.g. orders=http://127.0.0.1:9001)", name)
+			continue
+		}
+		u, err := url.Parse(raw)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+			add("GATEHOUSE_ROUTES", "route %q: upstream %q must be an absolute http(s) URL without credentials, query or fragment", name, raw)
+			continue
+		}
+		c.Routes = append(c.Routes, Route{Name: name, Upstream: u})
+	}
+
+	if c.SessionStore != "memory" {
+		add("GATEHOUSE_SESSION_STORE", "%q is not available in this version; use memory", c.SessionStore)
+	}
+	if c.StaticDir == "" {
+		add("GATEHOUSE_STATIC_DIR", "is empty: give the directory that holds web/app.wasm (default static)")
+	}
+	if err := c.Level.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		add("GATEHOUSE_LOG_LEVEL", "%q: use debug, info, warn or error", c.LogLevel)
+	}
+}
+
+// parseOrigin parses an issuer (withPath) or a public origin (no path
+// allowed). It demands https except on loopback hosts, where browsers treat
+// http as a secure context and accept Secure cookies.
+func parseOrigin(raw string, withPath bool) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.Opaque != "" {
+		return nil, fmt.Errorf("%q is not an absolute URL", raw)
+	}
+	if u.Scheme != "https" && !(u.Scheme == "http" && isLoopback(u.Hostname())) {
+		return nil, fmt.Errorf("%q must use https (plain http is allowed only for localhost and loopback addresses)", raw)
+	}
+	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("%q must not have credentials, a query or a fragment", raw)
+	}
+	if !withPath {
+		if u.Path != "" && u.Path != "/" {
+			return nil, fmt.Errorf("%q must be an origin without a path", raw)
+		}
+		return &url.URL{Scheme: u.Scheme, Host: u.Host}, nil
+	}
+	return u, nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// knownNames lists every variable Config reads, sorted.
+func knownNames() []string {
+	var names []string
+	t := reflect.TypeFor[Config]()
+	for i := range t.NumField() {
+		if name := t.Field(i).Tag.Get("env"); name != "" && name != "-" {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// envName maps a Config field name to its variable.
+func envName(field string) string {
+	if f, ok := reflect.TypeFor[Config]().FieldByName(field); ok {
+		return f.Tag.Get("env")
+	}
+	return field
+}
+
+func flatten(err error) []error {
+	if agg, ok := err.(interface{ Unwrap() []error }); ok {
+		return agg.Unwrap()
+	}
+	return []error{err}
+}

@@ -1,0 +1,45 @@
+// Package csrf is the BFF's defence against cross-site request forgery on
+// the SPA's calls (/api/* and /auth/logout), as
+// draft-ietf-oauth-browser-based-apps §6.1.3.2 recommends for a BFF:
+//
+//   - the request must carry the custom header shared.HeaderCSRF with
+//     shared.CSRFValue. A cross-origin page cannot add a custom header without a
+//     CORS preflight, which the BFF does not grant to unlisted origins;
+//   - the browser's Sec-Fetch-Site, when sent, must be "same-origin";
+//   - the Origin header, when sent, must be the BFF's public origin.
+package csrf
+
+import (
+	"net/http"
+	"net/url"
+
+	"gatehouse/bff/apierror"
+	"gatehouse/shared"
+)
+
+// Protect returns middleware that refuses a request failing the checks above
+// with 403 and a shared.Error: shared.CodeCSRFRequired when the header is
+// missing or wrong, shared.CodeForbidden when the request comes from another
+// origin or site. origin is the BFF's public origin, scheme://host[:port].
+func Protect(origin *url.URL) func(http.Handler) http.Handler {
+	want := origin.Scheme + "://" + origin.Host
+	errHeader := apierror.New(shared.CodeCSRFRequired, "This request must come from the app (the "+shared.HeaderCSRF+" header is missing).")
+	errOrigin := apierror.New(shared.CodeForbidden, "Requests from other sites are not allowed.")
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if v := r.Header.Values(shared.HeaderCSRF); len(v) != 1 || v[0] != shared.CSRFValue {
+				apierror.Write(w, r, errHeader)
+				return
+			}
+			if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" {
+				apierror.Write(w, r, errOrigin)
+				return
+			}
+			if o := r.Header.Values("Origin"); len(o) > 1 || (len(o) == 1 && o[0] != want) {
+				apierror.Write(w, r, errOrigin)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}

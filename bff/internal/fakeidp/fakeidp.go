@@ -1,0 +1,256 @@
+// Package fakeidp is an OpenID provider for Go tests: discovery, JWKS, a
+// token endpoint for the authorization-code grant with PKCE and
+// client_secret_basic, all over httptest, with hooks to make it misbehave in
+// the ways a real provider will not (a wrong nonce, a foreign audience, a
+// 500). Tests that can use the real dev provider (e2e/idp) use that instead.
+package fakeidp
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sync"
+	"testing"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+)
+
+// User is a user of the fake provider.
+type User struct {
+	Subject, Name, Email, PreferredUsername string
+	Groups                                  []string
+}
+
+// Alice is the user tests sign in as unless they say otherwise.
+var Alice = User{Subject: "00ualice0000000000001", Name: "Alice Anderson", Email: "alice@example.com",
+	PreferredUsername: "alice", Groups: []string{"Everyone", "Admins"}}
+
+// Provider is a running fake provider. Set hook fields before the requests
+// they affect; they are read under the provider's lock.
+type Provider struct {
+	// Issuer is the issuer URL (the httptest server's URL + "/oauth2/default").
+	Issuer       string
+	ClientID     string
+	ClientSecret string
+	// Now is the provider's clock for iat/exp. Default time.Now.
+	Now func() time.Time
+	// AccessTokenTTL is the access token lifetime (expires_in). Default 1 h.
+	AccessTokenTTL time.Duration
+
+	// IssParameterSupported is advertised in discovery (RFC 9207).
+	IssParameterSupported bool
+	// NoEndSession removes end_session_endpoint from discovery.
+	NoEndSession bool
+	// IDTokenClaims, when set, edits the ID token's claims before signing.
+	IDTokenClaims func(claims map[string]any)
+	// TokenResponse, when set, edits the token endpoint's JSON answer.
+	TokenResponse func(body map[string]any)
+	// TokenStatus, when non-zero, makes the token endpoint answer this status
+	// with {"error": TokenError}.
+	TokenStatus int
+	TokenError  string
+
+	key    *rsa.PrivateKey
+	keyID  string
+	server *httptest.Server
+
+	mu         sync.Mutex
+	codes      map[string]grant
+	tokenCalls int
+}
+
+type grant struct {
+	user          User
+	nonce         string
+	challenge     string
+	redirectURI   string
+	scope         string
+	authorizedAt  time.Time
+	sessionID     string
+	clientIDAsked string
+}
+
+// New starts a fake provider for t's duration.
+func New(t testing.TB) *Provider {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &Provider{
+		ClientID:       "test-client",
+		ClientSecret:   "test-secret",
+		Now:            time.Now,
+		AccessTokenTTL: time.Hour,
+		key:            key,
+		keyID:          "k1",
+		codes:          map[string]grant{},
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /oauth2/default/.well-known/openid-configuration", p.discovery)
+	mux.HandleFunc("GET /oauth2/default/v1/keys", p.keys)
+	mux.HandleFunc("POST /oauth2/default/v1/token", p.token)
+	p.server = httptest.NewServer(mux)
+	t.Cleanup(p.server.Close)
+	p.Issuer = p.server.URL + "/oauth2/default"
+	return p
+}
+
+// Close stops the provider early (a provider that is down).
+func (p *Provider) Close() { p.server.Close() }
+
+// TokenCalls returns how many requests reached the token endpoint.
+func (p *Provider) TokenCalls() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.tokenCalls
+}
+
+func (p *Provider) discovery(w http.ResponseWriter, _ *http.Request) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	d := map[string]any{
+		"issuer":                                         p.Issuer,
+		"authorization_endpoint":                         p.Issuer + "/v1/authorize",
+		"token_endpoint":                                 p.Issuer + "/v1/token",
+		"jwks_uri":                                       p.Issuer + "/v1/keys",
+		"response_types_supported":                       []string{"code"},
+		"subject_types_supported":                        []string{"public"},
+		"id_token_signing_alg_values_supported":          []string{"RS256"},
+		"code_challenge_methods_supported":               []string{"S256"},
+		"token_endpoint_auth_methods_supported":          []string{"client_secret_basic"},
+		"authorization_response_iss_parameter_supported": p.IssParameterSupported,
+	}
+	if !p.NoEndSession {
+		d["end_session_endpoint"] = p.Issuer + "/v1/logout"
+	}
+	writeJSON(w, http.StatusOK, d)
+}
+
+func (p *Provider) keys(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{
+		Key: p.key.Public(), KeyID: p.keyID, Algorithm: "RS256", Use: "sig",
+	}}})
+}
+
+// Authorize plays the user signing in at the provider: it checks the
+// authorization request authURL (response_type code, client_id, PKCE S256,
+// state, nonce) and returns the callback's query: code, state and iss.
+func (p *Provider) Authorize(t testing.TB, authURL string, u User) url.Values {
+	t.Helper()
+	au, err := url.Parse(authURL)
+	if err != nil {
+		t.Fatalf("Authorize: %v", err)
+	}
+	q := au.Query()
+	for k, want := range map[string]string{"response_type": "code", "client_id": p.ClientID, "code_challenge_method": "S256"} {
+		if got := q.Get(k); got != want {
+			t.Fatalf("authorization request %s = %q; want %q", k, got, want)
+		}
+	}
+	for _, k := range []string{"state", "nonce", "code_challenge", "redirect_uri", "scope"} {
+		if q.Get(k) == "" {
+			t.Fatalf("authorization request has no %s", k)
+		}
+	}
+	code := rand.Text()
+	p.mu.Lock()
+	p.codes[code] = grant{
+		user: u, nonce: q.Get("nonce"), challenge: q.Get("code_challenge"),
+		redirectURI: q.Get("redirect_uri"), scope: q.Get("scope"),
+		authorizedAt: p.Now(), sessionID: rand.Text(), clientIDAsked: q.Get("client_id"),
+	}
+	p.mu.Unlock()
+	return url.Values{"code": {code}, "state": {q.Get("state")}, "iss": {p.Issuer}}
+}
+
+func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.tokenCalls++
+	if p.TokenStatus != 0 {
+		writeJSON(w, p.TokenStatus, map[string]string{"error": p.TokenError})
+		return
+	}
+	id, secret, ok := r.BasicAuth()
+	if !ok || id != url.QueryEscape(p.ClientID) || secret != url.QueryEscape(p.ClientSecret) {
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_client"})
+		return
+	}
+	if err := r.ParseForm(); err != nil || r.PostForm.Get("grant_type") != "authorization_code" {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "unsupported_grant_type"})
+		return
+	}
+	code := r.PostForm.Get("code")
+	g, found := p.codes[code]
+	delete(p.codes, code)
+	sum := sha256.Sum256([]byte(r.PostForm.Get("code_verifier")))
+	if !found || g.redirectURI != r.PostForm.Get("redirect_uri") ||
+		base64.RawURLEncoding.EncodeToString(sum[:]) != g.challenge {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_grant"})
+		return
+	}
+	now := p.Now()
+	at := p.sign(map[string]any{
+		"iss": p.Issuer, "aud": "api://default", "sub": g.user.Email, "uid": g.user.Subject,
+		"cid": p.ClientID, "scp": []string{"openid", "profile", "email"},
+		"iat": now.Unix(), "exp": now.Add(p.AccessTokenTTL).Unix(), "jti": rand.Text(),
+	}, "at+jwt")
+	atHash := sha256.Sum256([]byte(at))
+	claims := map[string]any{
+		"iss": p.Issuer, "aud": p.ClientID, "sub": g.user.Subject,
+		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix(), "auth_time": g.authorizedAt.Unix(),
+		"nonce": g.nonce, "sid": g.sessionID, "at_hash": base64.RawURLEncoding.EncodeToString(atHash[:16]),
+		"name": g.user.Name, "email": g.user.Email, "preferred_username": g.user.PreferredUsername,
+		"groups": g.user.Groups,
+	}
+	if p.IDTokenClaims != nil {
+		p.IDTokenClaims(claims)
+	}
+	body := map[string]any{
+		"access_token": at, "token_type": "Bearer", "expires_in": int(p.AccessTokenTTL / time.Second),
+		"refresh_token": rand.Text(), "id_token": p.sign(claims, "JWT"), "scope": g.scope,
+	}
+	if p.TokenResponse != nil {
+		p.TokenResponse(body)
+	}
+	writeJSON(w, http.StatusOK, body)
+}
+
+// Sign signs claims with the provider's key (RS256, header typ), for tests
+// that need a token of their own making.
+func (p *Provider) Sign(claims map[string]any, typ string) string { return p.sign(claims, typ) }
+
+func (p *Provider) sign(claims map[string]any, typ string) string {
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: p.key},
+		(&jose.SignerOptions{}).WithType(jose.ContentType(typ)).WithHeader("kid", p.keyID))
+	if err != nil {
+		panic(err)
+	}
+	payload, err := json.Marshal(claims)
+	if err != nil {
+		panic(err)
+	}
+	jws, err := signer.Sign(payload)
+	if err != nil {
+		panic(err)
+	}
+	s, err := jws.CompactSerialize()
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

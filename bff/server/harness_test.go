@@ -1,0 +1,248 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/alexedwards/scs/v2/memstore"
+
+	"gatehouse/bff/internal/fakeidp"
+	"gatehouse/bff/login"
+	"gatehouse/bff/proxy"
+	"gatehouse/bff/server"
+	"gatehouse/bff/session"
+	"gatehouse/shared"
+)
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	if !testing.Verbose() {
+		slog.SetDefault(slog.New(slog.DiscardHandler))
+	}
+	os.Exit(m.Run())
+}
+
+// clock is a settable clock shared by the BFF and the fake provider.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// upstream records what the proxy sent it.
+type upstream struct {
+	*httptest.Server
+	mu   sync.Mutex
+	reqs []*http.Request
+}
+
+func (u *upstream) last(t *testing.T) *http.Request {
+	t.Helper()
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if len(u.reqs) == 0 {
+		t.Fatal("the upstream received no request")
+	}
+	return u.reqs[len(u.reqs)-1]
+}
+
+func (u *upstream) count() int {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return len(u.reqs)
+}
+
+// bff is a BFF wired as cmd/gatehouse wires it, with the SPA replaced by a
+// page that says "spa", in front of a fake provider and a recording upstream.
+type bff struct {
+	idp      *fakeidp.Provider
+	srv      *httptest.Server
+	url      string
+	clock    *clock
+	upstream *upstream
+}
+
+func startBFF(t *testing.T, setup func(*fakeidp.Provider)) *bff {
+	t.Helper()
+	clk := &clock{now: time.Now()}
+	idp := fakeidp.New(t)
+	idp.Now = clk.Now
+	if setup != nil {
+		setup(idp)
+	}
+
+	up := &upstream{}
+	up.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		up.mu.Lock()
+		up.reqs = append(up.reqs, r.Clone(context.Background()))
+		up.mu.Unlock()
+		http.SetCookie(w, &http.Cookie{Name: "upstream", Value: "leak"})
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"path":"`+r.URL.Path+`"}`)
+	}))
+	t.Cleanup(up.Close)
+
+	srv := httptest.NewUnstartedServer(nil)
+	public := &url.URL{Scheme: "http", Host: srv.Listener.Addr().String()}
+
+	store := memstore.NewWithCleanupInterval(0)
+	sessions, err := session.New(session.Config{Store: store, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp, err := login.New(context.Background(), login.Config{
+		Issuer: idp.Issuer, ClientID: idp.ClientID, ClientSecret: idp.ClientSecret,
+		PublicURL: public, Scopes: []string{"openid", "profile", "email", "offline_access"},
+		Sessions: sessions, Transactions: login.NewTransactionStore(store), Now: clk.Now,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	upURL, _ := url.Parse(up.URL)
+	baseURL, _ := url.Parse(up.URL + "/base")
+	deadURL, _ := url.Parse("http://127.0.0.1:1")
+	api, err := proxy.New(proxy.Config{Routes: []proxy.Route{
+		{Name: "orders", Upstream: upURL},
+		{Name: "prefixed", Upstream: baseURL},
+		{Name: "dead", Upstream: deadURL},
+	}, Tokens: sessions})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := server.New(server.Config{
+		PublicURL: public, Session: sessions.Middleware,
+		Login: rp.LoginHandler(), Callback: rp.CallbackHandler(), Logout: rp.LogoutHandler(),
+		Me: sessions.MeHandler(), API: api,
+		SPA: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "spa") }),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Config.Handler = h
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return &bff{idp: idp, srv: srv, url: srv.URL, clock: clk, upstream: up}
+}
+
+// browser returns a client with its own cookie jar that does not follow
+// redirects, like one browser profile.
+func (b *bff) browser(t *testing.T) *http.Client {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+func (b *bff) do(t *testing.T, c *http.Client, method, path string, header http.Header) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(method, b.url+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	return resp
+}
+
+// startLogin opens /auth/login?returnTo= and returns the authorization URL.
+func (b *bff) startLogin(t *testing.T, c *http.Client, returnTo string) string {
+	t.Helper()
+	resp := b.do(t, c, http.MethodGet, shared.PathLogin+"?"+url.Values{shared.ParamReturnTo: {returnTo}}.Encode(), nil)
+	if resp.StatusCode != http.StatusFound {
+		t.Fatalf("GET /auth/login = %d; want 302", resp.StatusCode)
+	}
+	return resp.Header.Get("Location")
+}
+
+// callback sends the provider's redirect back to the BFF.
+func (b *bff) callback(t *testing.T, c *http.Client, q url.Values) *http.Response {
+	t.Helper()
+	return b.do(t, c, http.MethodGet, shared.PathCallback+"?"+q.Encode(), nil)
+}
+
+// signIn runs a whole sign-in for alice and returns the callback's answer.
+func (b *bff) signIn(t *testing.T, c *http.Client, returnTo string) *http.Response {
+	t.Helper()
+	return b.callback(t, c, b.idp.Authorize(t, b.startLogin(t, c, returnTo), fakeidp.Alice))
+}
+
+var csrfHeader = http.Header{shared.HeaderCSRF: {shared.CSRFValue}}
+
+func readJSON(t *testing.T, resp *http.Response, v any) {
+	t.Helper()
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatalf("decode %s: %v", resp.Request.URL.Path, err)
+	}
+}
+
+// errorCode returns the shared.Error code of a JSON error answer.
+func errorCode(t *testing.T, resp *http.Response) shared.Code {
+	t.Helper()
+	var e shared.Error
+	readJSON(t, resp, &e)
+	if e.Message == "" {
+		t.Errorf("%s error %q has no message", resp.Request.URL.Path, e.Code)
+	}
+	return e.Code
+}
+
+// loginErrorCode returns the code of a redirect to the SPA's sign-in error page.
+func (b *bff) loginErrorCode(t *testing.T, resp *http.Response) shared.Code {
+	t.Helper()
+	if resp.StatusCode != http.StatusFound {
+		t.Fatalf("callback = %d; want 302", resp.StatusCode)
+	}
+	loc, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil || loc.Scheme+"://"+loc.Host != b.url || loc.Path != shared.RouteLoginError {
+		t.Fatalf("callback Location = %q; want %s%s?error=...", resp.Header.Get("Location"), b.url, shared.RouteLoginError)
+	}
+	return shared.Code(loc.Query().Get(shared.ParamError))
+}
+
+func setCookie(resp *http.Response, name string) *http.Cookie {
+	for _, c := range resp.Cookies() {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+func mustContain(t *testing.T, what, s, sub string) {
+	t.Helper()
+	if !strings.Contains(s, sub) {
+		t.Errorf("%s = %q; want it to contain %q", what, s, sub)
+	}
+}

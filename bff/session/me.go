@@ -1,0 +1,37 @@
+package session
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"gatehouse/bff/apierror"
+	"gatehouse/shared"
+)
+
+// MeHandler answers GET /auth/me (shared.PathMe): 200 and a shared.Session,
+// or 401 and a shared.Error with shared.CodeUnauthenticated or
+// shared.CodeSessionExpired. It must run inside Middleware. The answer holds
+// claims and the session's end, never a token.
+func (m *Manager) MeHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		d, err := m.Active(r)
+		if err != nil {
+			apierror.Write(w, r, err)
+			return
+		}
+		u := d.User
+		body := shared.Session{
+			Subject:           u.Subject,
+			Name:              u.Name,
+			Email:             u.Email,
+			PreferredUsername: u.PreferredUsername,
+			Groups:            u.Groups,
+			Issuer:            u.Issuer,
+			AuthTime:          u.AuthTime.UTC(),
+			ExpiresAt:         m.Ends(r.Context(), d).UTC(),
+		}
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		_ = json.NewEncoder(w).Encode(body)
+	})
+}
