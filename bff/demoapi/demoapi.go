@@ -23,12 +23,33 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
 )
 
 // Verifier checks a raw JWT access token and returns its claims as JSON.
 // In cmd/demo-api it is go-oidc's verifier with the API's audience.
 type Verifier interface {
 	Verify(ctx context.Context, rawToken string) (claims json.RawMessage, err error)
+}
+
+// OIDCVerifier adapts go-oidc's verifier, configured with the API's audience
+// as its ClientID, to Verifier: it checks the signature against the issuer's
+// JWKS, iss, aud and exp.
+func OIDCVerifier(v *oidc.IDTokenVerifier) Verifier { return oidcVerifier{v} }
+
+type oidcVerifier struct{ v *oidc.IDTokenVerifier }
+
+func (v oidcVerifier) Verify(ctx context.Context, raw string) (json.RawMessage, error) {
+	t, err := v.v.Verify(ctx, raw)
+	if err != nil {
+		return nil, err
+	}
+	var claims json.RawMessage
+	if err := t.Claims(&claims); err != nil {
+		return nil, err
+	}
+	return claims, nil
 }
 
 // Order is one order of the demo data.

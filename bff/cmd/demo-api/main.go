@@ -10,7 +10,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -42,21 +41,6 @@ func main() {
 	}
 }
 
-// verifier adapts go-oidc's verifier to demoapi.Verifier.
-type verifier struct{ v *oidc.IDTokenVerifier }
-
-func (v verifier) Verify(ctx context.Context, raw string) (json.RawMessage, error) {
-	t, err := v.v.Verify(ctx, raw)
-	if err != nil {
-		return nil, err
-	}
-	var claims json.RawMessage
-	if err := t.Claims(&claims); err != nil {
-		return nil, err
-	}
-	return claims, nil
-}
-
 func run(ctx context.Context) error {
 	var cfg config
 	if err := env.Parse(&cfg); err != nil {
@@ -70,7 +54,7 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("OKTA_OAUTH2_ISSUER: discovery: %w", err)
 	}
-	h, err := demoapi.New(verifier{provider.Verifier(&oidc.Config{ClientID: cfg.Audience})})
+	h, err := demoapi.New(demoapi.OIDCVerifier(provider.Verifier(&oidc.Config{ClientID: cfg.Audience})))
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,62 @@
+package apierror
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"gatehouse/shared"
+)
+
+func TestWrite(t *testing.T) {
+	tests := []struct {
+		name       string
+		err        error
+		wantStatus int
+		wantCode   shared.Code
+	}{
+		{"coded", New(shared.CodeRouteNotFound, "No such route."), 404, shared.CodeRouteNotFound},
+		{"wrapped coded", fmt.Errorf("proxy: %w", ErrSessionExpired), 401, shared.CodeSessionExpired},
+		{"with a cause", Wrap(shared.CodeUpstreamUnavailable, "The API did not answer.", errors.New("dial tcp 10.0.0.7:443: secret-internal-host")), 502, shared.CodeUpstreamUnavailable},
+		{"internal", errors.New("store: redis at 10.0.0.9: token=abc"), 500, shared.CodeInternal},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			Write(rec, httptest.NewRequest(http.MethodGet, "/api/x", nil), tt.err)
+			if rec.Code != tt.wantStatus {
+				t.Errorf("status = %d; want %d", rec.Code, tt.wantStatus)
+			}
+			var body shared.Error
+			if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+				t.Fatalf("body %q is not JSON: %v", rec.Body.String(), err)
+			}
+			if body.Code != tt.wantCode || body.Message == "" {
+				t.Errorf("body = %+v; want code %q and a message", body, tt.wantCode)
+			}
+			for _, leak := range []string{"10.0.0", "token=", "dial tcp"} {
+				if strings.Contains(rec.Body.String(), leak) {
+					t.Errorf("body %q leaks %q", rec.Body.String(), leak)
+				}
+			}
+			if rec.Header().Get("Cache-Control") != "no-store" {
+				t.Errorf("Cache-Control = %q; want no-store", rec.Header().Get("Cache-Control"))
+			}
+		})
+	}
+}
+
+func TestWriteNothingWhenTheClientLeft(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	rec := httptest.NewRecorder()
+	Write(rec, httptest.NewRequest(http.MethodGet, "/api/x", nil).WithContext(ctx), errors.New("x"))
+	if rec.Body.Len() != 0 {
+		t.Errorf("wrote %q to a client that left", rec.Body.String())
+	}
+}

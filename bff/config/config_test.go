@@ -1,0 +1,125 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+var okta = []string{
+	"OKTA_OAUTH2_ISSUER=https://dev-123.okta.com/oauth2/default",
+	"OKTA_OAUTH2_CLIENT_ID=0oa1",
+	"OKTA_OAUTH2_CLIENT_SECRET=s3cret",
+}
+
+func TestLoadDefaults(t *testing.T) {
+	cfg, err := Load(append(okta, "PATH=/usr/bin", "HOME=/root"))
+	if err != nil {
+		t.Fatalf("Load = %v", err)
+	}
+	if cfg.Addr != "127.0.0.1:8080" {
+		t.Errorf("Addr = %q; want 127.0.0.1:8080", cfg.Addr)
+	}
+	if got := cfg.PublicURL.String(); got != "http://localhost:8080" {
+		t.Errorf("PublicURL = %q; want http://localhost:8080", got)
+	}
+	if got := cfg.RedirectURL(); got != "http://localhost:8080/auth/callback" {
+		t.Errorf("RedirectURL() = %q", got)
+	}
+	if got := cfg.PostLogoutRedirectURL(); got != "http://localhost:8080/" {
+		t.Errorf("PostLogoutRedirectURL() = %q", got)
+	}
+	if got := strings.Join(cfg.Scopes, " "); got != "openid profile email offline_access" {
+		t.Errorf("Scopes = %q", got)
+	}
+	if len(cfg.Routes) != 0 || cfg.SessionStore != "memory" || cfg.StaticDir != "static" {
+		t.Errorf("Routes %v SessionStore %q StaticDir %q; want none, memory, static", cfg.Routes, cfg.SessionStore, cfg.StaticDir)
+	}
+}
+
+func TestLoadValues(t *testing.T) {
+	cfg, err := Load(append(okta,
+		"GATEHOUSE_ADDR=:9090",
+		"GATEHOUSE_PUBLIC_URL=https://app.example.com/",
+		"GATEHOUSE_SCOPES=openid email",
+		"GATEHOUSE_ROUTES=orders=http://127.0.0.1:9001,billing=https://billing.internal/v2",
+		"GATEHOUSE_LOG_LEVEL=debug",
+	))
+	if err != nil {
+		t.Fatalf("Load = %v", err)
+	}
+	if got := cfg.PublicURL.String(); got != "https://app.example.com" {
+		t.Errorf("PublicURL = %q; want https://app.example.com", got)
+	}
+	if len(cfg.Routes) != 2 || cfg.Routes[0].Name != "billing" || cfg.Routes[0].Upstream.String() != "https://billing.internal/v2" ||
+		cfg.Routes[1].Name != "orders" || cfg.Routes[1].Upstream.String() != "http://127.0.0.1:9001" {
+		t.Errorf("Routes = %+v; want billing and orders, sorted", cfg.Routes)
+	}
+	if strings.Join(cfg.Scopes, ",") != "openid,email" {
+		t.Errorf("Scopes = %v", cfg.Scopes)
+	}
+}
+
+func TestLoadDefaultPublicURLFollowsAddr(t *testing.T) {
+	for addr, want := range map[string]string{
+		"127.0.0.1:8180": "http://localhost:8180",
+		":8081":          "http://localhost:8081",
+		"0.0.0.0:8082":   "http://localhost:8082",
+		"localhost:8083": "http://localhost:8083",
+	} {
+		cfg, err := Load(append(okta, "GATEHOUSE_ADDR="+addr))
+		if err != nil {
+			t.Fatalf("Load(GATEHOUSE_ADDR=%s) = %v", addr, err)
+		}
+		if got := cfg.PublicURL.String(); got != want {
+			t.Errorf("GATEHOUSE_ADDR=%s: PublicURL = %q; want %q", addr, got, want)
+		}
+	}
+}
+
+func TestLoadErrorsNameTheVariable(t *testing.T) {
+	tests := []struct {
+		name string
+		env  []string
+		want []string // each must appear in the error
+	}{
+		{"nothing set", nil, []string{"OKTA_OAUTH2_ISSUER: is not set", "OKTA_OAUTH2_CLIENT_ID: is not set", "OKTA_OAUTH2_CLIENT_SECRET: is not set"}},
+		{"http issuer off loopback", []string{"OKTA_OAUTH2_ISSUER=http://dev-123.okta.com/oauth2/default"}, []string{"OKTA_OAUTH2_ISSUER:", "https"}},
+		{"issuer not a URL", []string{"OKTA_OAUTH2_ISSUER=dev-123.okta.com"}, []string{"OKTA_OAUTH2_ISSUER:", "not an absolute URL"}},
+		{"public URL with a path", []string{"GATEHOUSE_PUBLIC_URL=https://app.example.com/app"}, []string{"GATEHOUSE_PUBLIC_URL:", "without a path"}},
+		{"public URL over http", []string{"GATEHOUSE_PUBLIC_URL=http://app.example.com"}, []string{"GATEHOUSE_PUBLIC_URL:", "https"}},
+		{"bad addr", []string{"GATEHOUSE_ADDR=8080"}, []string{"GATEHOUSE_ADDR:"}},
+		{"scopes without openid", []string{"GATEHOUSE_SCOPES=profile email"}, []string{"GATEHOUSE_SCOPES:", "openid"}},
+		{"route name", []string{"GATEHOUSE_ROUTES=Orders=http://127.0.0.1:9001"}, []string{"GATEHOUSE_ROUTES:", `"Orders"`}},
+		{"route upstream", []string{"GATEHOUSE_ROUTES=orders=ftp://x"}, []string{"GATEHOUSE_ROUTES:", "ftp://x"}},
+		{"route without =", []string{"GATEHOUSE_ROUTES=orders"}, []string{"GATEHOUSE_ROUTES:"}},
+		{"route with query", []string{"GATEHOUSE_ROUTES=orders=http://x/?a=1"}, []string{"GATEHOUSE_ROUTES:"}},
+		{"store", []string{"GATEHOUSE_SESSION_STORE=redis"}, []string{"GATEHOUSE_SESSION_STORE:", "memory"}},
+		{"log level", []string{"GATEHOUSE_LOG_LEVEL=loud"}, []string{"GATEHOUSE_LOG_LEVEL:"}},
+		{"unknown setting", []string{"GATEHOUSE_METRICS_ADDR=:9100"}, []string{"GATEHOUSE_METRICS_ADDR: is not a setting"}},
+		{"typo", []string{"GATEHOUSE_ROUTE=orders=http://x"}, []string{"GATEHOUSE_ROUTE: is not a setting"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := tt.env
+			if tt.name != "nothing set" {
+				env = append(append([]string{}, okta...), tt.env...)
+			}
+			_, err := Load(env)
+			if err == nil {
+				t.Fatalf("Load(%v) = nil error", tt.env)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("Load(%v) error %q; want it to contain %q", tt.env, err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestLoadNeverPrintsTheSecret(t *testing.T) {
+	_, err := Load([]string{"OKTA_OAUTH2_CLIENT_SECRET=very-secret-value", "OKTA_OAUTH2_ISSUER=nope"})
+	if err == nil || strings.Contains(err.Error(), "very-secret-value") {
+		t.Fatalf("Load error = %v; want an error without the secret", err)
+	}
+}

@@ -1,0 +1,31 @@
+package session
+
+import (
+	"testing"
+
+	"github.com/alexedwards/scs/v2/memstore"
+)
+
+func TestNewChecksConfig(t *testing.T) {
+	tests := []struct {
+		name    string
+		cfg     Config
+		wantErr bool
+	}{
+		{"defaults", Config{Store: memstore.New()}, false},
+		{"no store", Config{}, true},
+		{"cookie without __Host- prefix", Config{Store: memstore.New(), CookieName: "session"}, true},
+		{"negative lifetime", Config{Store: memstore.New(), Lifetime: -1}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := New(tt.cfg)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("New(%+v) error = %v; want error %v", tt.cfg, err, tt.wantErr)
+			}
+			if err == nil && m.CookieName() != DefaultCookieName {
+				t.Errorf("CookieName() = %q; want %q", m.CookieName(), DefaultCookieName)
+			}
+		})
+	}
+}
