@@ -76,3 +76,9 @@ const (
 	HeaderCSRF = "X-CSRF"
 	CSRFValue  = "1"
 )
+
+// HeaderWasmContentLength carries the uncompressed size of /web/app.wasm in
+// bytes. The BFF serves the WASM brotli- or gzip-compressed, so its
+// Content-Length is the compressed size; go-app's loader reads this header to
+// show loading progress.
+const HeaderWasmContentLength = "X-Wasm-Content-Length"

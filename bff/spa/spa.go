@@ -21,14 +21,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"gatehouse/shared"
 )
 
 // WasmPath is the URL path of the WASM binary, as go-app's loader asks for it.
 const WasmPath = "/web/app.wasm"
-
-// WasmSizeHeader carries the uncompressed size of the WASM in bytes, so that
-// go-app's loader can show progress while it receives a compressed body.
-const WasmSizeHeader = "X-Wasm-Content-Length"
 
 // AppHandler builds the go-app handler for a build: version is the WASM's
 // content hash, wasmSize its uncompressed size in bytes.
@@ -129,7 +127,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hdr.Set("Content-Type", "application/wasm")
 	hdr.Set("Vary", "Accept-Encoding")
 	hdr.Set("Cache-Control", "no-cache")
-	hdr.Set(WasmSizeHeader, strconv.FormatInt(h.rawSize, 10))
+	hdr.Set(shared.HeaderWasmContentLength, strconv.FormatInt(h.rawSize, 10))
 	etag := h.version
 	if v.encoding != "" {
 		hdr.Set("Content-Encoding", v.encoding)

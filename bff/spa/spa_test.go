@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"gatehouse/shared"
 )
 
 // build writes a fake build into a temporary directory: app.wasm and, for
@@ -80,8 +82,8 @@ func TestWasmEncodingNegotiation(t *testing.T) {
 			if got := rec.Header().Get("Content-Type"); got != "application/wasm" {
 				t.Errorf("Content-Type = %q; want application/wasm", got)
 			}
-			if got := rec.Header().Get(WasmSizeHeader); got != "8" {
-				t.Errorf("%s = %q; want the raw size 8", WasmSizeHeader, got)
+			if got := rec.Header().Get(shared.HeaderWasmContentLength); got != "8" {
+				t.Errorf("%s = %q; want the raw size 8", shared.HeaderWasmContentLength, got)
 			}
 			if got := rec.Header().Get("Vary"); got != "Accept-Encoding" {
 				t.Errorf("Vary = %q; want Accept-Encoding", got)

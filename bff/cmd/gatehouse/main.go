@@ -82,7 +82,7 @@ func run(ctx context.Context, environ []string, stderr io.Writer) error {
 	app, err := spa.New(spa.Config{
 		Dir: cfg.StaticDir,
 		App: func(version string, wasmSize int64) http.Handler {
-			return web.Handler(web.HandlerConfig{Version: version, StaticDir: cfg.StaticDir, WasmSize: wasmSize})
+			return web.Handler(web.HandlerConfig{Version: version, StaticDir: cfg.StaticDir, WasmSize: wasmSize, Domain: cfg.PublicURL.Host})
 		},
 	})
 	if err != nil {

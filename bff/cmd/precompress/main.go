@@ -59,6 +59,10 @@ func compress(path string) error {
 			tmp.Close()
 			return err
 		}
+		if err := tmp.Chmod(0o644); err != nil {
+			tmp.Close()
+			return err
+		}
 		if err := tmp.Close(); err != nil {
 			return err
 		}

@@ -1,0 +1,82 @@
+# Gatehouse — the two commands are `make run` and `make test`.
+#
+#   make run     build everything, start the dev OpenID provider (unless
+#                OKTA_OAUTH2_ISSUER points at a real one), the demo API and the
+#                BFF; Ctrl-C stops all three.
+#   make test    go vet, go test ./..., and the Playwright suites in Chromium.
+#   make build   the BFF and demo-API binaries in bin/, the WASM in static/web/.
+#   make bench   the Go benchmarks.
+#
+# Needs Go and Node; installs the npm packages on first use, and Debian's
+# Chromium for `make test` when it is missing (as root; CHROMIUM_PATH points
+# at another Chromium).
+
+SHELL := /bin/bash
+GO ?= go
+NPM ?= npm
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+
+WASM := static/web/app.wasm
+GO_SOURCES := $(shell find bff web shared -name '*.go' -not -name '*_test.go') go.mod go.sum
+WEB_SOURCES := $(shell find web shared -name '*.go' -not -name '*_test.go') $(wildcard web/*.js) go.mod go.sum
+NODE_MODULES := e2e/node_modules/.package-lock.json
+
+.PHONY: all build run test vet gotest e2e deps chromium bench clean
+
+all: build
+
+build: bin/gatehouse bin/demo-api $(WASM).br
+
+bin/gatehouse: $(GO_SOURCES)
+	$(GO) build -trimpath -o $@ ./bff/cmd/gatehouse
+
+bin/demo-api: $(GO_SOURCES)
+	$(GO) build -trimpath -o $@ ./bff/cmd/demo-api
+
+$(WASM): $(WEB_SOURCES)
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o $@ ./web/wasm
+
+# Brotli and gzip copies served with Content-Encoding (bff/spa).
+$(WASM).br: $(WASM)
+	$(GO) run ./bff/cmd/precompress $(WASM)
+
+$(NODE_MODULES): e2e/package.json e2e/package-lock.json
+	cd e2e && $(NPM) ci --no-audit --no-fund
+	@touch $@
+
+deps: $(NODE_MODULES)
+	$(GO) mod download
+
+run: deps build
+	@e2e/run-dev.sh
+
+vet:
+	$(GO) vet ./...
+	GOOS=js GOARCH=wasm $(GO) vet ./web/... ./shared/...
+
+gotest:
+	$(GO) test ./...
+
+# Debian's Chromium: Playwright cannot download its own browser here.
+chromium:
+	@if [ -n "$${CHROMIUM_PATH:-}" ]; then \
+	  [ -x "$$CHROMIUM_PATH" ] || { echo "CHROMIUM_PATH=$$CHROMIUM_PATH is not an executable"; exit 1; }; \
+	elif ! [ -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian's chromium"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "Chromium is missing: run 'sudo apt-get install -y chromium', or set CHROMIUM_PATH"; exit 1; \
+	  fi; \
+	fi
+
+e2e: deps build chromium
+	cd e2e && npx playwright test
+
+test: vet gotest e2e
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+clean:
+	rm -rf bin $(WASM) $(WASM).br $(WASM).gz e2e/test-results e2e/playwright-report

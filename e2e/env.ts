@@ -1,0 +1,81 @@
+// Ports and URLs of the e2e runs, in one place. They differ from `make run`'s (IdP :9000,
+// BFF :8080) so that a developer's running stack does not collide with a test run.
+
+export const IDP_PORT = 9100;
+export const IDP_ORIGIN = `http://127.0.0.1:${IDP_PORT}`;
+export const IDP_ISSUER = `${IDP_ORIGIN}/oauth2/default`;
+export const IDP_DISCOVERY_URL = `${IDP_ISSUER}/.well-known/openid-configuration`;
+export const IDP_CLIENT_ID = 'gatehouse-dev';
+export const IDP_CLIENT_SECRET = 'gatehouse-dev-secret';
+export const IDP_AUDIENCE = 'api://default';
+/**
+ * A short access-token lifetime, in seconds, for suites that watch tokens expire. They set it
+ * at run time with setAccessTokenTTL (PUT /__dev/settings) and restore the default after; the
+ * run's default is the provider's own (3600 s).
+ */
+export const IDP_ACCESS_TOKEN_TTL = 10;
+
+export const DEMO_API_ADDR = '127.0.0.1:9101';
+
+export const BFF_PORT = 8180;
+export const BFF_ORIGIN = `http://localhost:${BFF_PORT}`;
+export const REDIRECT_URI = `${BFF_ORIGIN}/auth/callback`;
+export const POST_LOGOUT_REDIRECT_URI = `${BFF_ORIGIN}/`;
+
+/** The dev IdP's environment for e2e runs (see idp/README.md). */
+export const idpEnv: Record<string, string> = {
+  IDP_ISSUER,
+  IDP_CLIENT_ID,
+  IDP_CLIENT_SECRET,
+  IDP_REDIRECT_URIS: REDIRECT_URI,
+  IDP_POST_LOGOUT_REDIRECT_URIS: POST_LOGOUT_REDIRECT_URI,
+};
+
+/** The demo API's environment for e2e runs. */
+export const demoApiEnv: Record<string, string> = {
+  OKTA_OAUTH2_ISSUER: IDP_ISSUER,
+  DEMO_API_ADDR,
+  DEMO_API_AUDIENCE: IDP_AUDIENCE,
+};
+
+/** The BFF's environment for e2e runs: the three Okta values, and its e2e address. */
+export const bffEnv: Record<string, string> = {
+  OKTA_OAUTH2_ISSUER: IDP_ISSUER,
+  OKTA_OAUTH2_CLIENT_ID: IDP_CLIENT_ID,
+  OKTA_OAUTH2_CLIENT_SECRET: IDP_CLIENT_SECRET,
+  GATEHOUSE_ADDR: `127.0.0.1:${BFF_PORT}`,
+  GATEHOUSE_PUBLIC_URL: BFF_ORIGIN,
+  GATEHOUSE_ROUTES: `orders=http://${DEMO_API_ADDR}`,
+  // Start-up errors and warnings reach the test output; request lines only with E2E_SERVER_LOGS.
+  GATEHOUSE_LOG_LEVEL: process.env.E2E_SERVER_LOGS ? 'info' : 'warn',
+};
+
+/** The dev users (idp/accounts.mjs). */
+export const USERS = {
+  alice: {
+    username: 'alice',
+    password: 'wonderland',
+    login: 'alice@example.com',
+    id: '00ua1iceanders0n7xq5',
+    name: 'Alice Anderson',
+    groups: ['Everyone', 'Admins'],
+  },
+  bob: {
+    username: 'bob',
+    password: 'builder',
+    login: 'bob@example.com',
+    id: '00ub0bbr0wnbui1d3rk2',
+    name: 'Bob Brown',
+    groups: ['Everyone'],
+  },
+} as const;
+
+/** Sets the dev provider's access-token lifetime for tokens issued from now on; null restores it. */
+export async function setAccessTokenTTL(seconds: number | null): Promise<void> {
+  const res = await fetch(`${IDP_ORIGIN}/__dev/settings`, {
+    method: 'PUT',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ access_token_ttl: seconds }),
+  });
+  if (res.status !== 200) throw new Error(`PUT /__dev/settings: ${res.status} ${await res.text()}`);
+}

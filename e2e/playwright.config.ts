@@ -1,0 +1,85 @@
+import { defineConfig, devices } from '@playwright/test';
+
+import {
+  BFF_PORT, bffEnv, DEMO_API_ADDR, demoApiEnv, IDP_DISCOVERY_URL, idpEnv,
+} from './env';
+
+// The servers of a run, started in this order (each waits for the one before: the demo API and
+// the BFF read the provider's discovery document at start-up) and stopped by Playwright at the
+// end. The Go binaries come from `make build` (`make test` builds them first); they run from the
+// repository root so that the BFF finds static/web/app.wasm.
+const logs = process.env.E2E_SERVER_LOGS ? ('pipe' as const) : ('ignore' as const);
+const webServer = [
+  {
+    name: 'dev IdP',
+    command: 'node idp/server.mjs',
+    url: IDP_DISCOVERY_URL,
+    env: idpEnv,
+    reuseExistingServer: false,
+    timeout: 30_000,
+    stdout: logs,
+    stderr: 'pipe' as const,
+    gracefulShutdown: { signal: 'SIGTERM' as const, timeout: 5_000 },
+  },
+  {
+    name: 'demo API',
+    command: 'bin/demo-api',
+    cwd: '..',
+    // Every route needs a token: a 401 means it is up.
+    url: `http://${DEMO_API_ADDR}/orders`,
+    env: demoApiEnv,
+    reuseExistingServer: false,
+    timeout: 30_000,
+    stdout: logs,
+    stderr: logs,
+    gracefulShutdown: { signal: 'SIGTERM' as const, timeout: 5_000 },
+  },
+  {
+    name: 'BFF',
+    command: 'bin/gatehouse',
+    cwd: '..',
+    url: `http://127.0.0.1:${BFF_PORT}/healthz`,
+    env: bffEnv,
+    reuseExistingServer: false,
+    timeout: 30_000,
+    stdout: logs,
+    stderr: 'pipe' as const,
+    gracefulShutdown: { signal: 'SIGTERM' as const, timeout: 5_000 },
+  },
+];
+
+export default defineConfig({
+  testDir: 'tests',
+  workers: 1,
+  fullyParallel: false,
+  forbidOnly: !!process.env.CI,
+  retries: 0,
+  reporter: 'list',
+  timeout: 30_000,
+  expect: { timeout: 5_000 },
+  use: {
+    trace: 'retain-on-failure',
+  },
+  projects: [
+    {
+      name: 'chromium',
+      use: {
+        ...devices['Desktop Chrome'],
+        launchOptions: {
+          executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+          args: [
+            '--headless',
+            '--no-sandbox',
+            '--disable-gpu',
+            '--disable-quic',
+            '--no-first-run',
+            '--disable-background-networking',
+            '--disable-component-update',
+            '--disable-sync',
+          ],
+        },
+      },
+    },
+  ],
+  webServer,
+});

@@ -1,0 +1,152 @@
+// Fixtures and helpers for the suites that run the whole stack: the real BFF binary, the demo
+// API and the dev provider, in Chromium.
+import { expect, test as base, type APIResponse, type Page, type Response } from '@playwright/test';
+
+import { BFF_ORIGIN, IDP_ORIGIN, USERS } from '../env';
+
+export type User = (typeof USERS)[keyof typeof USERS];
+
+/** One Set-Cookie header the browser received from the BFF. */
+export interface SetCookie {
+  url: string;
+  name: string;
+  value: string;
+  attributes: Map<string, string>; // lower-case attribute name -> value ('' for flags)
+}
+
+/** What the page received over the test, for checks that nothing leaked. */
+export interface Traffic {
+  /** Every response the page received, any origin: URL, headers and body (when it has one). */
+  responses: { url: string; status: number; headers: string; body: string }[];
+  /** Every Set-Cookie from the BFF's origin. */
+  bffCookies: SetCookie[];
+  /** Console errors and uncaught page errors. */
+  errors: string[];
+}
+
+export function parseSetCookie(url: string, header: string): SetCookie {
+  const [pair, ...attrs] = header.split(';');
+  const eq = pair.indexOf('=');
+  const attributes = new Map<string, string>();
+  for (const a of attrs) {
+    const i = a.indexOf('=');
+    const k = (i < 0 ? a : a.slice(0, i)).trim().toLowerCase();
+    attributes.set(k, i < 0 ? '' : a.slice(i + 1).trim());
+  }
+  return { url, name: pair.slice(0, eq).trim(), value: pair.slice(eq + 1).trim(), attributes };
+}
+
+async function record(traffic: Traffic, response: Response): Promise<void> {
+  const url = response.url();
+  const headers = await response.headersArray().catch(() => []);
+  if (url.startsWith(`${BFF_ORIGIN}/`)) {
+    for (const h of headers) {
+      if (h.name.toLowerCase() === 'set-cookie') {
+        for (const line of h.value.split('\n')) traffic.bffCookies.push(parseSetCookie(url, line));
+      }
+    }
+  }
+  // Redirects and some opaque answers have no body to read.
+  const body = await response.text().catch(() => '');
+  traffic.responses.push({
+    url,
+    status: response.status(),
+    headers: headers.map((h) => `${h.name}: ${h.value}`).join('\n'),
+    body,
+  });
+}
+
+/**
+ * `traffic` records what the page receives; after each test it checks what must always hold:
+ * every cookie the BFF set is __Host-, Secure, HttpOnly, Path=/, without Domain, SameSite=Strict
+ * for the session and Lax for the short-lived login cookie (field case F06); and the page had no
+ * uncaught error and no Content-Security-Policy violation.
+ */
+export const test = base.extend<{ traffic: Traffic }>({
+  traffic: [
+    async ({ page }, use) => {
+      const traffic: Traffic = { responses: [], bffCookies: [], errors: [] };
+      const pending: Promise<void>[] = [];
+      page.on('response', (r) => { pending.push(record(traffic, r)); });
+      page.on('pageerror', (e) => traffic.errors.push(`page error: ${e.message}`));
+      page.on('console', (m) => {
+        if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) {
+          traffic.errors.push(`console: ${m.text()}`);
+        }
+      });
+      await use(traffic);
+      await Promise.all(pending);
+      for (const c of traffic.bffCookies) {
+        const where = `${c.name} from ${c.url}`;
+        expect(c.name, where).toMatch(/^__Host-/);
+        expect(c.attributes.has('secure'), `${where}: Secure`).toBe(true);
+        expect(c.attributes.has('httponly'), `${where}: HttpOnly`).toBe(true);
+        expect(c.attributes.get('path'), `${where}: Path`).toBe('/');
+        expect(c.attributes.has('domain'), `${where}: no Domain`).toBe(false);
+        const sameSite = c.attributes.get('samesite')?.toLowerCase();
+        expect(sameSite, `${where}: SameSite`).toBe(c.name === '__Host-gatehouse-login' ? 'lax' : 'strict');
+      }
+      expect(traffic.errors, 'page errors and CSP violations').toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+
+export { expect };
+
+/** Fills the provider's sign-in form. The page must show it. */
+export async function submitSignIn(page: Page, user: { username: string; password: string }): Promise<void> {
+  await expect(page.getByLabel('Username')).toBeVisible();
+  expect(new URL(page.url()).origin, 'the sign-in form is the provider\'s').toBe(IDP_ORIGIN);
+  await page.getByLabel('Username').fill(user.username);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** Opens path on the BFF, signs in as user at the provider, and waits to be back on path. */
+export async function signInAt(page: Page, path: string, user: User): Promise<void> {
+  await page.goto(`${BFF_ORIGIN}${path}`);
+  await submitSignIn(page, user);
+  await expect(page).toHaveURL(`${BFF_ORIGIN}${path}`);
+}
+
+/** GET /auth/me with the page's cookies, from the page itself. */
+export async function me(page: Page): Promise<{ status: number; body: any }> {
+  return page.evaluate(async (url) => {
+    const r = await fetch(url, { cache: 'no-store' });
+    return { status: r.status, body: await r.json() };
+  }, `${BFF_ORIGIN}/auth/me`);
+}
+
+/** A fetch from the page to the BFF, as the SPA makes it (X-CSRF: 1 unless csrf is false). */
+export async function api(page: Page, path: string, opts: { method?: string; csrf?: boolean } = {}): Promise<{ status: number; body: any }> {
+  return page.evaluate(async ({ url, method, csrf }) => {
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (csrf) headers['X-CSRF'] = '1';
+    const r = await fetch(url, { method, headers, cache: 'no-store' });
+    const text = await r.text();
+    let body: unknown = text;
+    try { body = JSON.parse(text); } catch { /* not JSON */ }
+    return { status: r.status, body };
+  }, { url: `${BFF_ORIGIN}${path}`, method: opts.method ?? 'GET', csrf: opts.csrf ?? true });
+}
+
+/** A token the dev provider issued (GET /__dev/tokens). */
+export interface IssuedToken {
+  kind: 'access_token' | 'refresh_token' | 'id_token';
+  value: string;
+  sub: string;
+  login: string;
+  issued_at: number;
+}
+
+/** The tokens the dev provider issued to login (e.g. alice@example.com). */
+export async function issuedTokens(login: string): Promise<IssuedToken[]> {
+  const res = await fetch(`${IDP_ORIGIN}/__dev/tokens`);
+  expect(res.status).toBe(200);
+  return ((await res.json()) as IssuedToken[]).filter((t) => t.login === login);
+}
+
+export async function json(res: APIResponse): Promise<any> {
+  return JSON.parse(await res.text());
+}

@@ -1,0 +1,26 @@
+package web
+
+import (
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"gatehouse/shared"
+)
+
+// notFoundPage answers every path no other route takes.
+type notFoundPage struct {
+	app.Compo
+}
+
+func newNotFoundPage() *notFoundPage { return &notFoundPage{} }
+
+func (p *notFoundPage) OnNav(ctx app.Context) {
+	ctx.Page().SetTitle("Page not found · Gatehouse")
+}
+
+func (p *notFoundPage) Render() app.UI {
+	return layout(
+		app.H1().Text("Page not found"),
+		app.P().Text("There is no page at this address."),
+		app.P().Body(app.A().Href(shared.RouteHome).Text("Go to the home page")),
+	)
+}

@@ -1,0 +1,118 @@
+package web
+
+import (
+	"time"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"gatehouse/shared"
+)
+
+// profilePage is the guarded page "/profile": the signed-in user's claims and
+// session times, from the app-wide session.
+type profilePage struct {
+	app.Compo
+
+	guard pageGuard
+}
+
+func newProfilePage() *profilePage { return &profilePage{} }
+
+func (p *profilePage) OnNav(ctx app.Context) {
+	ctx.Page().SetTitle("Profile · Gatehouse")
+	if app.IsServer {
+		return
+	}
+	p.guard.nav(ctx, nil)
+}
+
+func (p *profilePage) Render() app.UI {
+	return layout(
+		app.H1().Text("Profile"),
+		statusRegion(p.status()),
+		app.If(p.showProfile(), func() app.UI {
+			return profileDetails(p.guard.session.data, p.guard.checkedAt, time.Local)
+		}),
+	)
+}
+
+// showProfile: allowed for this navigation, and still signed in.
+func (p *profilePage) showProfile() bool {
+	_, ok := signedIn(p.guard.session)
+	return p.guard.outcome == guardAllow && ok
+}
+
+func (p *profilePage) status() app.UI {
+	if p.guard.outcome != guardAllow {
+		return p.guard.view(p.retry)
+	}
+	// Allowed once; show what the session is now, without acting on it.
+	switch sessionOutcome(p.guard.session) {
+	case guardWait:
+		return note("Checking your session…")
+	case guardExpired:
+		return sessionEndedNotice()
+	case guardSignIn:
+		return signedOutNotice()
+	case guardError:
+		return errorNotice("Could not check your session", userMessage(p.guard.session.err), "Try again", p.retry)
+	default:
+		return nil
+	}
+}
+
+func (p *profilePage) retry(ctx app.Context, _ app.Event) {
+	p.guard.retry(ctx)
+}
+
+// profileDetails is the description list of s, times in loc, relative to now.
+func profileDetails(s shared.Session, now time.Time, loc *time.Location) app.UI {
+	return app.Dl().Class("details").Body(
+		detail("Name", app.Text(orDash(s.Name))),
+		detail("Email", app.Text(orDash(s.Email))),
+		detail("Username", app.Text(orDash(s.PreferredUsername))),
+		detail("Groups", groupList(s.Groups)),
+		detail("Signed in at", timeView(s.AuthTime, now, loc)),
+		detail("Session ends", timeView(s.ExpiresAt, now, loc)),
+	)
+}
+
+func detail(term string, value app.UI) app.UI {
+	return app.Div().Class("detail").Body(
+		app.Dt().Text(term),
+		app.Dd().Body(value),
+	)
+}
+
+func groupList(groups []string) app.UI {
+	if len(groups) == 0 {
+		return app.Text("None")
+	}
+	return app.Ul().Class("groups").Body(
+		app.Range(groups).Slice(func(i int) app.UI {
+			return app.Li().Text(groups[i])
+		}),
+	)
+}
+
+// timeView is t for people ("Sun 29 Nov 2026, 09:00 UTC+1 (in 3 hours)") in
+// a <time> element that carries the exact instant.
+func timeView(t time.Time, now time.Time, loc *time.Location) app.UI {
+	if t.IsZero() {
+		return app.Text("Unknown")
+	}
+	rel := relativeTime(t, now)
+	return app.Span().Body(
+		app.Time().DateTime(t.UTC().Format(time.RFC3339)).Text(formatTime(t, loc)),
+		app.If(rel != "", func() app.UI {
+			return app.Span().Class("relative").Text(" (" + rel + ")")
+		}),
+	)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}

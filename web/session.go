@@ -1,0 +1,121 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"gatehouse/shared"
+)
+
+// sessionStateKey names the app-wide session state (Context.SetState). It is
+// never persisted or broadcast: nothing about the user is stored in the
+// browser.
+const sessionStateKey = "gatehouse.session"
+
+// actionLoadSession asks the BFF who is signed in (handleLoadSession).
+const actionLoadSession = "gatehouse.session.load"
+
+// sessionState is the app-wide answer of shared.PathMe: loaded with the
+// shared.Session when signed in, failed with an *httpError (401
+// shared.CodeUnauthenticated or shared.CodeSessionExpired) when not, or with
+// another error when the BFF could not be asked.
+type sessionState = remote[shared.Session]
+
+// sessionOutcome is what a guarded page does with s.
+func sessionOutcome(s sessionState) guardOutcome {
+	switch s.status {
+	case statusLoaded:
+		return decideGuard(http.StatusOK, "")
+	case statusFailed:
+		return decideGuard(errorStatus(s.err))
+	default:
+		return guardWait
+	}
+}
+
+// signedIn returns the session when s says someone is signed in.
+func signedIn(s sessionState) (shared.Session, bool) {
+	return s.data, s.status == statusLoaded
+}
+
+// displayName is how the nav and the home page name the user: the name claim,
+// else preferred_username, email or sub.
+func displayName(s shared.Session) string {
+	for _, v := range []string{s.Name, s.PreferredUsername, s.Email, s.Subject} {
+		if v != "" {
+			return v
+		}
+	}
+	return "you"
+}
+
+// ensureSession asks the BFF for the session when the app has not asked yet,
+// when the last answer was no answer (network, 5xx), or when the session it
+// knows has passed its expires_at. Otherwise the known state stands: the app
+// asks again after any 401 (see clearSession). UI goroutine only.
+func ensureSession(ctx app.Context) {
+	var s sessionState
+	ctx.GetState(sessionStateKey, &s)
+	switch sessionOutcome(s) {
+	case guardAllow:
+		if s.data.ExpiresAt.IsZero() || time.Now().Before(s.data.ExpiresAt) {
+			return
+		}
+	case guardError:
+	case guardWait:
+		if s.status == statusLoading {
+			return
+		}
+	default: // a 401: stands until something changes it
+		return
+	}
+	clearSession(ctx)
+}
+
+// clearSession forgets the known session and asks the BFF again: after a 401
+// from an API call, or when a check is retried. It does nothing while an
+// answer is awaited. UI goroutine only.
+func clearSession(ctx app.Context) {
+	var s sessionState
+	ctx.GetState(sessionStateKey, &s)
+	if s.status == statusLoading {
+		return
+	}
+	ctx.SetState(sessionStateKey, sessionState{status: statusLoading})
+	ctx.NewAction(actionLoadSession)
+}
+
+// setSignedOut records that the user signed out (the BFF said so).
+func setSignedOut(ctx app.Context) {
+	ctx.SetState(sessionStateKey, sessionState{
+		status: statusFailed,
+		err: &httpError{Status: http.StatusUnauthorized, Body: shared.Error{
+			Code: shared.CodeUnauthenticated, Message: "You are signed out.",
+		}},
+	})
+}
+
+// handleLoadSession is the go-app action handler (registered by Register)
+// that asks shared.PathMe and stores the answer as the session state. go-app
+// runs it in its own goroutine with the page body as source, so the answer is
+// stored even when the page that asked has gone.
+func handleLoadSession(ctx app.Context, _ app.Action) {
+	var s shared.Session
+	next := sessionState{status: statusLoaded}
+	if err := callBFF(ctx, http.MethodGet, shared.PathMe, false, &s); err != nil {
+		next = sessionState{status: statusFailed, err: err}
+	} else {
+		next.data = s
+	}
+	ctx.Dispatch(func(ctx app.Context) {
+		ctx.SetState(sessionStateKey, next)
+	})
+}
+
+// startSignIn sends the browser to the BFF's sign-in, to come back to
+// returnTo: a full-page navigation, never a fetch.
+func startSignIn(returnTo string) {
+	goTo(signInURL(returnTo))
+}
