@@ -22,8 +22,15 @@ const (
 	PathCallback = "/auth/callback"
 
 	// PathMe answers GET with 200 and a Session (JSON), or 401 and an Error
-	// with CodeUnauthenticated or CodeSessionExpired. Never a token.
+	// with CodeUnauthenticated or CodeSessionExpired. Never a token. Optional
+	// query parameter ParamSlide.
 	PathMe = "/auth/me"
+
+	// PathBackChannelLogout receives the provider's logout tokens: POST
+	// application/x-www-form-urlencoded with logout_token (OpenID Connect
+	// Back-Channel Logout 1.0 §2.5). Answers 200, or 400 with
+	// {"error":"invalid_request"} when the token does not verify (§2.8).
+	PathBackChannelLogout = "/auth/backchannel-logout"
 
 	// PathLogout ends the session: POST with HeaderCSRF. Answers 200 and a
 	// LogoutResponse whose RedirectTo the SPA navigates to (the provider's
@@ -56,6 +63,11 @@ const (
 
 	// ParamError is RouteLoginError's query parameter: one Code.
 	ParamError = "error"
+
+	// ParamSlide is PathMe's query parameter: with the value "false" the call
+	// does not count as activity, so that the SPA can poll the session
+	// without keeping it alive.
+	ParamSlide = "slide"
 )
 
 // Routes of the SPA that the BFF redirects to.

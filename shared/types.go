@@ -9,7 +9,8 @@ import "time"
 //	{"sub":"00u1","name":"Alice Anderson","email":"alice@example.com",
 //	 "preferred_username":"alice","groups":["Everyone","Admins"],
 //	 "iss":"https://dev-123.okta.com/oauth2/default",
-//	 "auth_time":"2026-11-29T08:00:00Z","expires_at":"2026-11-29T20:00:00Z"}
+//	 "auth_time":"2026-11-29T08:00:00Z","expires_at":"2026-11-29T08:30:00Z",
+//	 "max_expires_at":"2026-11-29T20:00:00Z"}
 type Session struct {
 	// Subject is the ID token's sub claim: the user's stable id at the issuer.
 	Subject string `json:"sub"`
@@ -26,8 +27,14 @@ type Session struct {
 	// AuthTime is when the user authenticated at the provider (auth_time), or
 	// when the BFF received the ID token if the provider did not say.
 	AuthTime time.Time `json:"auth_time"`
-	// ExpiresAt is when the BFF ends this session unless the user signs in again.
+	// ExpiresAt is when the BFF ends this session unless there is activity
+	// before then: the earlier of the idle timeout and MaxExpiresAt. A call to
+	// PathMe without ParamSlide=false counts as activity and moves it on.
 	ExpiresAt time.Time `json:"expires_at"`
+	// MaxExpiresAt is when the session ends whatever the activity: the
+	// maximum session lifetime, never beyond the refresh token's life. When
+	// ExpiresAt equals it, only a new sign-in gives a longer session.
+	MaxExpiresAt time.Time `json:"max_expires_at"`
 }
 
 // LogoutResponse is PathLogout's 200 answer. The session is already gone when

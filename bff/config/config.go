@@ -18,6 +18,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/caarlos0/env/v11"
 
@@ -59,6 +60,19 @@ type Config struct {
 	// e.g. "orders=http://127.0.0.1:9001,billing=https://billing.internal/v2".
 	// Default: no routes.
 	RoutesMap map[string]string `env:"GATEHOUSE_ROUTES" envSeparator:"," envKeyValSeparator:"="`
+
+	// RefreshSkew: an access token expiring within this is refreshed before
+	// it is forwarded (GATEHOUSE_REFRESH_SKEW, a Go duration, default 60s).
+	RefreshSkew time.Duration `env:"GATEHOUSE_REFRESH_SKEW" envDefault:"60s"`
+
+	// SessionIdle ends a session after this long without activity
+	// (GATEHOUSE_SESSION_IDLE, default 30m).
+	SessionIdle time.Duration `env:"GATEHOUSE_SESSION_IDLE" envDefault:"30m"`
+
+	// SessionMax ends a session this long after sign-in whatever the
+	// activity, and never later than the refresh token's life
+	// (GATEHOUSE_SESSION_MAX, default 12h).
+	SessionMax time.Duration `env:"GATEHOUSE_SESSION_MAX" envDefault:"12h"`
 
 	// SessionStore names the session store (GATEHOUSE_SESSION_STORE, default
 	// "memory"). This version has the in-memory store only: sessions do not
@@ -204,6 +218,16 @@ func (c *Config) check(add func(name, format string, args ...any)) {
 			continue
 		}
 		c.Routes = append(c.Routes, Route{Name: name, Upstream: u})
+	}
+
+	if c.RefreshSkew <= 0 || c.RefreshSkew > 10*time.Minute {
+		add("GATEHOUSE_REFRESH_SKEW", "%v: give a duration between 1s and 10m, e.g. 60s", c.RefreshSkew)
+	}
+	if c.SessionIdle < 10*time.Second {
+		add("GATEHOUSE_SESSION_IDLE", "%v: give a duration of at least 10s, e.g. 30m", c.SessionIdle)
+	}
+	if c.SessionMax < c.SessionIdle {
+		add("GATEHOUSE_SESSION_MAX", "%v is shorter than GATEHOUSE_SESSION_IDLE (%v): give the longer of the two, e.g. 12h", c.SessionMax, c.SessionIdle)
 	}
 
 	if c.SessionStore != "memory" {

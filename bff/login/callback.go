@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"slices"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
+	"gatehouse/bff/provider"
 	"gatehouse/bff/session"
 	"gatehouse/shared"
 )
@@ -60,7 +60,7 @@ func (rp *RelyingParty) CallbackHandler() http.Handler {
 				rp.fail(w, r, shared.CodeIssuerMismatch, fmt.Errorf("login: callback iss %q, want %q", iss, tx.Issuer))
 				return
 			}
-		} else if rp.metadata.IssParameterSupported {
+		} else if rp.provider.IssParameterSupported {
 			rp.fail(w, r, shared.CodeIssuerMismatch, errors.New("login: callback without iss from a provider that sends it"))
 			return
 		}
@@ -74,22 +74,36 @@ func (rp *RelyingParty) CallbackHandler() http.Handler {
 			return
 		}
 
-		ctx := context.WithValue(r.Context(), oauth2.HTTPClient, rp.cfg.HTTPClient)
-		token, err := rp.oauth2.Exchange(ctx, code, oauth2.VerifierOption(tx.CodeVerifier))
+		ctx := rp.provider.Context(r.Context())
+		token, err := rp.provider.OAuth2.Exchange(ctx, code, oauth2.VerifierOption(tx.CodeVerifier))
 		if err != nil {
-			rp.fail(w, r, exchangeErrorCode(err), fmt.Errorf("login: code exchange: %w", err))
+			code := shared.CodeLoginFailed
+			if provider.Unavailable(err) {
+				code = shared.CodeProviderUnavailable
+			}
+			rp.fail(w, r, code, fmt.Errorf("login: code exchange: %w", err))
 			return
 		}
-		data, err := rp.verify(oidc.ClientContext(r.Context(), rp.cfg.HTTPClient), token, tx)
+		user, err := rp.verify(ctx, token, tx)
 		if err != nil {
 			rp.fail(w, r, shared.CodeLoginFailed, err)
 			return
 		}
-		if err := rp.cfg.Sessions.Start(r.Context(), data); err != nil {
+		now := rp.cfg.Now()
+		rec := rp.cfg.Sessions.NewRecord(session.TokenSet{
+			AccessToken:   token.AccessToken,
+			TokenType:     token.Type(),
+			RefreshToken:  token.RefreshToken,
+			IDToken:       token.Extra("id_token").(string),
+			Expiry:        provider.AccessTokenExpiry(token, now, rp.cfg.DefaultTokenLifetime),
+			ReceivedAt:    now,
+			RefreshExpiry: provider.RefreshTokenExpiry(token, now),
+		}, user)
+		if err := rp.cfg.Sessions.Start(r.Context(), rec); err != nil {
 			rp.fail(w, r, shared.CodeLoginFailed, err)
 			return
 		}
-		rp.cfg.Log.InfoContext(r.Context(), "signed in", "sub", data.User.Subject, "sid", data.User.SessionID)
+		rp.cfg.Log.InfoContext(r.Context(), "signed in", "sub", user.Subject, "sid", user.SessionID)
 		http.Redirect(w, r, rp.cfg.PublicURL.String()+tx.ReturnTo, http.StatusFound)
 	})
 }
@@ -105,61 +119,65 @@ type idClaims struct {
 	Groups            json.RawMessage `json:"groups"`
 }
 
-// verify checks the token response's ID token and returns the session data.
-func (rp *RelyingParty) verify(ctx context.Context, token *oauth2.Token, tx Transaction) (session.Data, error) {
+// verify checks the token response's ID token against the sign-in's
+// transaction and returns the user.
+func (rp *RelyingParty) verify(ctx context.Context, token *oauth2.Token, tx Transaction) (session.Identity, error) {
 	raw, _ := token.Extra("id_token").(string)
 	if raw == "" {
-		return session.Data{}, errors.New("login: the token response has no id_token (is openid among the scopes?)")
+		return session.Identity{}, errors.New("login: the token response has no id_token (is openid among the scopes?)")
 	}
-	idt, err := rp.verifier.Verify(ctx, raw)
+	idt, err := rp.provider.Verifier.Verify(ctx, raw)
 	if err != nil {
-		return session.Data{}, fmt.Errorf("login: ID token: %w", err)
+		return session.Identity{}, fmt.Errorf("login: ID token: %w", err)
 	}
 	if subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(tx.Nonce)) != 1 {
-		return session.Data{}, errors.New("login: ID token nonce does not match the sign-in's")
+		return session.Identity{}, errors.New("login: ID token nonce does not match the sign-in's")
 	}
+	user, err := IdentityOf(idt, token.AccessToken, rp.provider.OAuth2.ClientID, rp.cfg.Now())
+	if err != nil {
+		return session.Identity{}, err
+	}
+	return user, nil
+}
+
+// IdentityOf checks the rules of OpenID Connect Core §3.1.3.7 that go-oidc's
+// verifier leaves to the caller (sub present, iat not in the future, azp
+// when there are several audiences, at_hash when present; the nonce is the
+// caller's) and returns the user the verified ID token idt describes.
+// accessToken is the access token issued with it; clientID this client's id.
+func IdentityOf(idt *oidc.IDToken, accessToken, clientID string, now time.Time) (session.Identity, error) {
 	if idt.Subject == "" {
-		return session.Data{}, errors.New("login: ID token without sub")
+		return session.Identity{}, errors.New("login: ID token without sub")
 	}
-	now := rp.cfg.Now()
 	if idt.IssuedAt.IsZero() || idt.IssuedAt.After(now.Add(maxIssuedAtSkew)) {
-		return session.Data{}, fmt.Errorf("login: ID token iat %v is missing or in the future", idt.IssuedAt)
+		return session.Identity{}, fmt.Errorf("login: ID token iat %v is missing or in the future", idt.IssuedAt)
 	}
 	var c idClaims
 	if err := idt.Claims(&c); err != nil {
-		return session.Data{}, fmt.Errorf("login: ID token claims: %w", err)
+		return session.Identity{}, fmt.Errorf("login: ID token claims: %w", err)
 	}
-	if (len(idt.Audience) > 1 || c.AuthorizedParty != "") && c.AuthorizedParty != rp.cfg.ClientID {
-		return session.Data{}, fmt.Errorf("login: ID token azp %q is not this client", c.AuthorizedParty)
+	if (len(idt.Audience) > 1 || c.AuthorizedParty != "") && c.AuthorizedParty != clientID {
+		return session.Identity{}, fmt.Errorf("login: ID token azp %q is not this client", c.AuthorizedParty)
 	}
 	if idt.AccessTokenHash != "" {
-		if err := idt.VerifyAccessToken(token.AccessToken); err != nil {
-			return session.Data{}, fmt.Errorf("login: ID token at_hash: %w", err)
+		if err := idt.VerifyAccessToken(accessToken); err != nil {
+			return session.Identity{}, fmt.Errorf("login: ID token at_hash: %w", err)
 		}
 	}
 	authTime := now
 	if c.AuthTime > 0 {
 		authTime = time.Unix(c.AuthTime, 0)
 	}
-	return session.Data{
-		Tokens: session.TokenSet{
-			AccessToken:  token.AccessToken,
-			TokenType:    token.Type(),
-			RefreshToken: token.RefreshToken,
-			IDToken:      raw,
-			Expiry:       token.Expiry,
-		},
-		User: session.Identity{
-			Issuer:            idt.Issuer,
-			Subject:           idt.Subject,
-			Audience:          slices.Clone(idt.Audience),
-			SessionID:         c.SessionID,
-			Name:              c.Name,
-			Email:             c.Email,
-			PreferredUsername: c.PreferredUsername,
-			Groups:            parseGroups(c.Groups),
-			AuthTime:          authTime,
-		},
+	return session.Identity{
+		Issuer:            idt.Issuer,
+		Subject:           idt.Subject,
+		Audience:          slices.Clone(idt.Audience),
+		SessionID:         c.SessionID,
+		Name:              c.Name,
+		Email:             c.Email,
+		PreferredUsername: c.PreferredUsername,
+		Groups:            parseGroups(c.Groups),
+		AuthTime:          authTime,
 	}, nil
 }
 
@@ -191,21 +209,4 @@ func providerErrorCode(e string) shared.Code {
 	default:
 		return shared.CodeLoginFailed
 	}
-}
-
-// exchangeErrorCode tells a provider that is down (network errors, time-outs,
-// 5xx) from one that refused the code.
-func exchangeErrorCode(err error) shared.Code {
-	var re *oauth2.RetrieveError
-	if errors.As(err, &re) {
-		if re.Response != nil && re.Response.StatusCode >= 500 {
-			return shared.CodeProviderUnavailable
-		}
-		return shared.CodeLoginFailed
-	}
-	var ne net.Error
-	if errors.As(err, &ne) || errors.Is(err, context.DeadlineExceeded) {
-		return shared.CodeProviderUnavailable
-	}
-	return shared.CodeLoginFailed
 }

@@ -1,6 +1,7 @@
 // Package login is the BFF's OpenID Connect relying party: the sign-in
 // (authorization code flow with PKCE, OpenID Connect Core §3.1 and RFC 7636),
-// its callback, and sign-out (RP-Initiated Logout 1.0).
+// its callback, sign-out (RP-Initiated Logout 1.0, with RFC 7009 revocation)
+// and back-channel logout (OpenID Connect Back-Channel Logout 1.0).
 //
 // Protocol work goes through golang.org/x/oauth2 (authorization URL, code
 // exchange) and github.com/coreos/go-oidc/v3 (discovery, ID token signature
@@ -10,7 +11,6 @@
 package login
 
 import (
-	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -19,13 +19,15 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"slices"
+	"sync"
 	"time"
 
+	"github.com/alexedwards/scs/v2"
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
 	"gatehouse/bff/apierror"
+	"gatehouse/bff/provider"
 	"gatehouse/bff/session"
 	"gatehouse/shared"
 )
@@ -40,76 +42,66 @@ const BindingCookieName = "__Host-gatehouse-login"
 // the callback.
 const DefaultTransactionTTL = 10 * time.Minute
 
-// Config configures a RelyingParty. Issuer, ClientID, ClientSecret,
-// PublicURL, Scopes, Sessions and Transactions are required.
+// Config configures a RelyingParty. Provider, PublicURL, Sessions and
+// Transactions are required.
 type Config struct {
-	// Issuer is the OpenID provider's issuer URL; discovery must report
-	// exactly this issuer (OpenID Connect Discovery 1.0 §4.3).
-	Issuer string
-	// ClientID and ClientSecret authenticate the BFF at the token endpoint
-	// with client_secret_basic (RFC 6749 §2.3.1).
-	ClientID     string
-	ClientSecret string
+	// Provider is the discovered OpenID provider and this client's
+	// registration at it.
+	Provider *provider.Provider
 	// PublicURL is the BFF's origin: the redirect URI is PublicURL +
 	// shared.PathCallback, the post_logout_redirect_uri PublicURL + "/".
 	PublicURL *url.URL
-	// Scopes are asked for at sign-in; must contain "openid".
-	Scopes []string
 	// Sessions keeps the signed-in user's tokens.
 	Sessions *session.Manager
 	// Transactions keeps pending sign-ins.
 	Transactions TransactionStore
 	// TransactionTTL bounds a sign-in's duration. Default DefaultTransactionTTL.
 	TransactionTTL time.Duration
-	// HTTPClient calls the provider (discovery, JWKS, token endpoint).
-	// Default: a client with a 10 s timeout.
-	HTTPClient *http.Client
+	// DefaultTokenLifetime is the access token's assumed lifetime when the
+	// provider gives neither expires_in nor a JWT exp. Default 5 minutes.
+	DefaultTokenLifetime time.Duration
+	// RevocationTimeout bounds the revocation of the refresh token at
+	// sign-out. Default 5 s.
+	RevocationTimeout time.Duration
+	// Store remembers the jti of logout tokens until they expire, so that a
+	// replayed one is refused. Optional.
+	Store scs.Store
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
-	// Log receives one line per failed sign-in, never a token or code.
-	// Default slog.Default().
+	// Log receives one line per sign-in, sign-out and failure, never a token
+	// or code. Default slog.Default().
 	Log *slog.Logger
 }
 
-// RelyingParty serves /auth/login, /auth/callback and /auth/logout.
+// RelyingParty serves /auth/login, /auth/callback, /auth/logout and
+// /auth/backchannel-logout.
 type RelyingParty struct {
 	cfg       Config
-	oauth2    oauth2.Config
-	verifier  *oidc.IDTokenVerifier
-	metadata  providerMetadata
-	redirect  string
-	postLogin string // post_logout_redirect_uri
+	provider  *provider.Provider
+	postLogin string     // post_logout_redirect_uri
+	jtiMu     sync.Mutex // makes the logout-token replay check one step
 }
 
-// providerMetadata is what the BFF reads from discovery beyond go-oidc's
-// Provider (OpenID Connect Discovery 1.0 §3, RFC 8414 §2, RFC 9207 §3).
-type providerMetadata struct {
-	EndSessionEndpoint            string   `json:"end_session_endpoint"`
-	CodeChallengeMethodsSupported []string `json:"code_challenge_methods_supported"`
-	IssParameterSupported         bool     `json:"authorization_response_iss_parameter_supported"`
-}
-
-// New checks cfg, runs OpenID provider discovery with ctx (which bounds only
-// discovery), and returns a RelyingParty. Errors say which field or which
-// part of discovery is wrong.
-func New(ctx context.Context, cfg Config) (*RelyingParty, error) {
+// New checks cfg and returns a RelyingParty.
+func New(cfg Config) (*RelyingParty, error) {
 	switch {
-	case cfg.Issuer == "":
-		return nil, errors.New("login: Config.Issuer is required")
-	case cfg.ClientID == "" || cfg.ClientSecret == "":
-		return nil, errors.New("login: Config.ClientID and Config.ClientSecret are required")
+	case cfg.Provider == nil:
+		return nil, errors.New("login: Config.Provider is required")
 	case cfg.PublicURL == nil:
 		return nil, errors.New("login: Config.PublicURL is required")
-	case !slices.Contains(cfg.Scopes, oidc.ScopeOpenID):
-		return nil, errors.New("login: Config.Scopes must contain openid")
 	case cfg.Sessions == nil || cfg.Transactions == nil:
 		return nil, errors.New("login: Config.Sessions and Config.Transactions are required")
+	case cfg.Provider.OAuth2.RedirectURL != cfg.PublicURL.String()+shared.PathCallback:
+		return nil, fmt.Errorf("login: the provider's redirect URI %q is not PublicURL + %s", cfg.Provider.OAuth2.RedirectURL, shared.PathCallback)
 	}
 	if cfg.TransactionTTL <= 0 {
 		cfg.TransactionTTL = DefaultTransactionTTL
 	}
-	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+	if cfg.DefaultTokenLifetime <= 0 {
+		cfg.DefaultTokenLifetime = 5 * time.Minute
+	}
+	if cfg.RevocationTimeout <= 0 {
+		cfg.RevocationTimeout = 5 * time.Second
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -117,36 +109,11 @@ func New(ctx context.Context, cfg Config) (*RelyingParty, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-
-	provider, err := oidc.NewProvider(oidc.ClientContext(ctx, cfg.HTTPClient), cfg.Issuer)
-	if err != nil {
-		return nil, fmt.Errorf("login: discovery at %s/.well-known/openid-configuration: %w", cfg.Issuer, err)
-	}
-	var md providerMetadata
-	if err := provider.Claims(&md); err != nil {
-		return nil, fmt.Errorf("login: discovery document: %w", err)
-	}
-	if len(md.CodeChallengeMethodsSupported) > 0 && !slices.Contains(md.CodeChallengeMethodsSupported, "S256") {
-		return nil, fmt.Errorf("login: the provider does not support PKCE with S256 (code_challenge_methods_supported %v)", md.CodeChallengeMethodsSupported)
-	}
-	endpoint := provider.Endpoint()
-	endpoint.AuthStyle = oauth2.AuthStyleInHeader
-
-	rp := &RelyingParty{
+	return &RelyingParty{
 		cfg:       cfg,
-		metadata:  md,
-		redirect:  cfg.PublicURL.String() + shared.PathCallback,
+		provider:  cfg.Provider,
 		postLogin: cfg.PublicURL.String() + shared.RouteHome,
-	}
-	rp.oauth2 = oauth2.Config{
-		ClientID:     cfg.ClientID,
-		ClientSecret: cfg.ClientSecret,
-		Endpoint:     endpoint,
-		RedirectURL:  rp.redirect,
-		Scopes:       cfg.Scopes,
-	}
-	rp.verifier = provider.Verifier(&oidc.Config{ClientID: cfg.ClientID, Now: cfg.Now})
-	return rp, nil
+	}, nil
 }
 
 // LoginHandler serves GET /auth/login?returnTo=/path (shared.PathLogin): it
@@ -168,7 +135,7 @@ func (rp *RelyingParty) LoginHandler() http.Handler {
 			Nonce:          rand.Text(),
 			CodeVerifier:   oauth2.GenerateVerifier(),
 			ReturnTo:       ReturnTo(rp.cfg.PublicURL, r.URL.Query().Get(shared.ParamReturnTo)),
-			Issuer:         rp.cfg.Issuer,
+			Issuer:         rp.provider.Issuer,
 			BrowserBinding: hashBinding(binding),
 			CreatedAt:      now,
 		}
@@ -185,7 +152,7 @@ func (rp *RelyingParty) LoginHandler() http.Handler {
 			HttpOnly: true,
 			SameSite: http.SameSiteLaxMode,
 		})
-		target := rp.oauth2.AuthCodeURL(tx.State,
+		target := rp.provider.OAuth2.AuthCodeURL(tx.State,
 			oauth2.S256ChallengeOption(tx.CodeVerifier),
 			oidc.Nonce(tx.Nonce))
 		http.Redirect(w, r, target, http.StatusFound)

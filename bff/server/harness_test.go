@@ -20,7 +20,9 @@ import (
 
 	"gatehouse/bff/internal/fakeidp"
 	"gatehouse/bff/login"
+	"gatehouse/bff/provider"
 	"gatehouse/bff/proxy"
+	"gatehouse/bff/refresh"
 	"gatehouse/bff/server"
 	"gatehouse/bff/session"
 	"gatehouse/shared"
@@ -78,6 +80,7 @@ func (u *upstream) count() int {
 // bff is a BFF wired as cmd/gatehouse wires it, with the SPA replaced by a
 // page that says "spa", in front of a fake provider and a recording upstream.
 type bff struct {
+	sessions *session.Manager
 	idp      *fakeidp.Provider
 	srv      *httptest.Server
 	url      string
@@ -85,13 +88,27 @@ type bff struct {
 	upstream *upstream
 }
 
+// options of startBFF beyond the fake provider's.
+type options struct {
+	idle, max       time.Duration // session timeouts; 0 for the defaults
+	providerTimeout time.Duration // the BFF's HTTP client time-out; default 5 s
+}
+
 func startBFF(t *testing.T, setup func(*fakeidp.Provider)) *bff {
 	t.Helper()
+	return startBFFWith(t, options{}, setup)
+}
+
+func startBFFWith(t *testing.T, opt options, setup func(*fakeidp.Provider)) *bff {
+	t.Helper()
+	if opt.providerTimeout == 0 {
+		opt.providerTimeout = 5 * time.Second
+	}
 	clk := &clock{now: time.Now()}
-	idp := fakeidp.New(t)
-	idp.Now = clk.Now
+	fake := fakeidp.New(t)
+	fake.Now = clk.Now
 	if setup != nil {
-		setup(idp)
+		setup(fake)
 	}
 
 	up := &upstream{}
@@ -110,15 +127,27 @@ func startBFF(t *testing.T, setup func(*fakeidp.Provider)) *bff {
 	public := &url.URL{Scheme: "http", Host: srv.Listener.Addr().String()}
 
 	store := memstore.NewWithCleanupInterval(0)
-	sessions, err := session.New(session.Config{Store: store, Now: clk.Now})
+	sessions, err := session.New(session.Config{Store: store, Now: clk.Now, IdleTimeout: opt.idle, MaxLifetime: opt.max})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rp, err := login.New(context.Background(), login.Config{
-		Issuer: idp.Issuer, ClientID: idp.ClientID, ClientSecret: idp.ClientSecret,
-		PublicURL: public, Scopes: []string{"openid", "profile", "email", "offline_access"},
-		Sessions: sessions, Transactions: login.NewTransactionStore(store), Now: clk.Now,
+	idp, err := provider.Discover(context.Background(), provider.Config{
+		Issuer: fake.Issuer, ClientID: fake.ClientID, ClientSecret: fake.ClientSecret,
+		RedirectURL: public.String() + shared.PathCallback,
+		Scopes:      []string{"openid", "profile", "email", "offline_access"}, Now: clk.Now,
+		HTTPClient: &http.Client{Timeout: opt.providerTimeout},
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp, err := login.New(login.Config{
+		Provider: idp, PublicURL: public, Sessions: sessions,
+		Transactions: login.NewTransactionStore(store), Store: store, Now: clk.Now,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokens, err := refresh.New(refresh.Config{Provider: idp, Sessions: sessions, Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,14 +158,15 @@ func startBFF(t *testing.T, setup func(*fakeidp.Provider)) *bff {
 		{Name: "orders", Upstream: upURL},
 		{Name: "prefixed", Upstream: baseURL},
 		{Name: "dead", Upstream: deadURL},
-	}, Tokens: sessions})
+	}, Tokens: tokens})
 	if err != nil {
 		t.Fatal(err)
 	}
 	h, err := server.New(server.Config{
 		PublicURL: public, Session: sessions.Middleware,
 		Login: rp.LoginHandler(), Callback: rp.CallbackHandler(), Logout: rp.LogoutHandler(),
-		Me: sessions.MeHandler(), API: api,
+		BackChannelLogout: rp.BackChannelLogoutHandler(),
+		Me:                sessions.MeHandler(), API: api,
 		SPA: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "spa") }),
 	})
 	if err != nil {
@@ -145,7 +175,7 @@ func startBFF(t *testing.T, setup func(*fakeidp.Provider)) *bff {
 	srv.Config.Handler = h
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &bff{idp: idp, srv: srv, url: srv.URL, clock: clk, upstream: up}
+	return &bff{idp: fake, srv: srv, url: srv.URL, clock: clk, upstream: up, sessions: sessions}
 }
 
 // browser returns a client with its own cookie jar that does not follow

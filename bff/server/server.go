@@ -23,8 +23,9 @@ type Config struct {
 	PublicURL *url.URL
 	// Session is the session middleware (session.Manager.Middleware).
 	Session func(http.Handler) http.Handler
-	// Login, Callback, Logout and Me serve the /auth/ paths.
-	Login, Callback, Logout, Me http.Handler
+	// Login, Callback, Logout, BackChannelLogout and Me serve the /auth/
+	// paths.
+	Login, Callback, Logout, BackChannelLogout, Me http.Handler
 	// API serves /api/ (the proxy).
 	API http.Handler
 	// SPA serves everything else (pages, PWA files, the WASM).
@@ -40,7 +41,7 @@ type Config struct {
 // New returns the BFF's handler.
 func New(cfg Config) (http.Handler, error) {
 	if cfg.PublicURL == nil || cfg.Session == nil || cfg.Login == nil || cfg.Callback == nil ||
-		cfg.Logout == nil || cfg.Me == nil || cfg.API == nil || cfg.SPA == nil {
+		cfg.Logout == nil || cfg.BackChannelLogout == nil || cfg.Me == nil || cfg.API == nil || cfg.SPA == nil {
 		return nil, errors.New("server: Config is missing a handler")
 	}
 	if cfg.Log == nil {
@@ -56,6 +57,9 @@ func New(cfg Config) (http.Handler, error) {
 	mux.Handle(shared.PathCallback, only(cfg.Session(cfg.Callback), http.MethodGet))
 	mux.Handle(shared.PathMe, only(cfg.Session(cfg.Me), http.MethodGet, http.MethodHead))
 	mux.Handle(shared.PathLogout, only(protect(cfg.Session(cfg.Logout)), http.MethodPost))
+	// The provider calls this one server to server: no session, no CSRF
+	// header (the logout token is the proof).
+	mux.Handle(shared.PathBackChannelLogout, only(cfg.BackChannelLogout, http.MethodPost))
 	mux.Handle(shared.PathAuthPrefix, notFound())
 	mux.Handle(shared.PathAPIPrefix, protect(cfg.Session(cfg.API)))
 	mux.Handle(shared.PathHealthz, only(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

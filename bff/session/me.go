@@ -10,16 +10,28 @@ import (
 
 // MeHandler answers GET /auth/me (shared.PathMe): 200 and a shared.Session,
 // or 401 and a shared.Error with shared.CodeUnauthenticated or
-// shared.CodeSessionExpired. It must run inside Middleware. The answer holds
-// claims and the session's end, never a token.
+// shared.CodeSessionExpired. It must run inside Middleware. The call counts
+// as activity unless shared.ParamSlide is "false". The answer holds claims
+// and the session's end, never a token.
 func (m *Manager) MeHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		d, err := m.Active(r)
+		rec, err := m.Current(r)
 		if err != nil {
 			apierror.Write(w, r, err)
 			return
 		}
-		u := d.User
+		if r.URL.Query().Get(shared.ParamSlide) != "false" {
+			if err := m.Touch(rec); err != nil {
+				apierror.Write(w, r, err)
+				return
+			}
+		}
+		expires, err := m.ExpiresAt(rec)
+		if err != nil {
+			apierror.Write(w, r, err)
+			return
+		}
+		u := rec.User
 		body := shared.Session{
 			Subject:           u.Subject,
 			Name:              u.Name,
@@ -28,7 +40,8 @@ func (m *Manager) MeHandler() http.Handler {
 			Groups:            u.Groups,
 			Issuer:            u.Issuer,
 			AuthTime:          u.AuthTime.UTC(),
-			ExpiresAt:         m.Ends(r.Context(), d).UTC(),
+			ExpiresAt:         expires.UTC(),
+			MaxExpiresAt:      rec.Ends.UTC(),
 		}
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")

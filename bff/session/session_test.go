@@ -2,6 +2,7 @@ package session
 
 import (
 	"testing"
+	"time"
 
 	"github.com/alexedwards/scs/v2/memstore"
 )
@@ -15,7 +16,8 @@ func TestNewChecksConfig(t *testing.T) {
 		{"defaults", Config{Store: memstore.New()}, false},
 		{"no store", Config{}, true},
 		{"cookie without __Host- prefix", Config{Store: memstore.New(), CookieName: "session"}, true},
-		{"negative lifetime", Config{Store: memstore.New(), Lifetime: -1}, true},
+		{"negative lifetime", Config{Store: memstore.New(), MaxLifetime: -1}, true},
+		{"max shorter than idle", Config{Store: memstore.New(), IdleTimeout: time.Hour, MaxLifetime: time.Minute}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -22,7 +22,9 @@ import (
 
 	"gatehouse/bff/config"
 	"gatehouse/bff/login"
+	"gatehouse/bff/provider"
 	"gatehouse/bff/proxy"
+	"gatehouse/bff/refresh"
 	"gatehouse/bff/server"
 	"gatehouse/bff/session"
 	"gatehouse/bff/spa"
@@ -48,32 +50,44 @@ func run(ctx context.Context, environ []string, stderr io.Writer) error {
 	slog.SetDefault(log)
 
 	store := memstore.New()
-	sessions, err := session.New(session.Config{Store: store})
+	sessions, err := session.New(session.Config{Store: store, IdleTimeout: cfg.SessionIdle, MaxLifetime: cfg.SessionMax})
 	if err != nil {
 		return err
 	}
 	providerClient := &http.Client{Timeout: 10 * time.Second}
 	discoveryCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	rp, err := login.New(discoveryCtx, login.Config{
+	idp, err := provider.Discover(discoveryCtx, provider.Config{
 		Issuer:       cfg.Issuer,
 		ClientID:     cfg.ClientID,
 		ClientSecret: cfg.ClientSecret,
-		PublicURL:    cfg.PublicURL,
+		RedirectURL:  cfg.RedirectURL(),
 		Scopes:       cfg.Scopes,
-		Sessions:     sessions,
-		Transactions: login.NewTransactionStore(store),
 		HTTPClient:   providerClient,
 	})
 	cancel()
 	if err != nil {
 		return fmt.Errorf("OKTA_OAUTH2_ISSUER: %w (is the issuer URL right, and is the provider reachable?)", err)
 	}
+	rp, err := login.New(login.Config{
+		Provider:     idp,
+		PublicURL:    cfg.PublicURL,
+		Sessions:     sessions,
+		Transactions: login.NewTransactionStore(store),
+		Store:        store,
+	})
+	if err != nil {
+		return err
+	}
+	tokens, err := refresh.New(refresh.Config{Provider: idp, Sessions: sessions, Skew: cfg.RefreshSkew})
+	if err != nil {
+		return err
+	}
 
 	routes := make([]proxy.Route, 0, len(cfg.Routes))
 	for _, r := range cfg.Routes {
 		routes = append(routes, proxy.Route{Name: r.Name, Upstream: r.Upstream})
 	}
-	api, err := proxy.New(proxy.Config{Routes: routes, Tokens: sessions})
+	api, err := proxy.New(proxy.Config{Routes: routes, Tokens: tokens})
 	if err != nil {
 		return err
 	}
@@ -91,15 +105,16 @@ func run(ctx context.Context, environ []string, stderr io.Writer) error {
 
 	discovery := cfg.Issuer + "/.well-known/openid-configuration"
 	handler, err := server.New(server.Config{
-		PublicURL: cfg.PublicURL,
-		Session:   sessions.Middleware,
-		Login:     rp.LoginHandler(),
-		Callback:  rp.CallbackHandler(),
-		Logout:    rp.LogoutHandler(),
-		Me:        sessions.MeHandler(),
-		API:       api,
-		SPA:       app,
-		Ready:     func(r *http.Request) error { return reachable(r.Context(), providerClient, discovery) },
+		PublicURL:         cfg.PublicURL,
+		Session:           sessions.Middleware,
+		Login:             rp.LoginHandler(),
+		Callback:          rp.CallbackHandler(),
+		Logout:            rp.LogoutHandler(),
+		BackChannelLogout: rp.BackChannelLogoutHandler(),
+		Me:                sessions.MeHandler(),
+		API:               api,
+		SPA:               app,
+		Ready:             func(r *http.Request) error { return reachable(r.Context(), providerClient, discovery) },
 	})
 	if err != nil {
 		return err

@@ -1,8 +1,10 @@
 // Package fakeidp is an OpenID provider for Go tests: discovery, JWKS, a
-// token endpoint for the authorization-code grant with PKCE and
-// client_secret_basic, all over httptest, with hooks to make it misbehave in
-// the ways a real provider will not (a wrong nonce, a foreign audience, a
-// 500). Tests that can use the real dev provider (e2e/idp) use that instead.
+// token endpoint for the authorization-code grant with PKCE and the refresh
+// grant with rotation, revocation (RFC 7009), all with client_secret_basic
+// over httptest, with hooks to make it misbehave in the ways a real provider
+// will not (a wrong nonce, a foreign audience, a 500, a refresh answer with
+// fields left out). Tests that can use the real dev provider (e2e/idp) use
+// that instead.
 package fakeidp
 
 import (
@@ -55,14 +57,28 @@ type Provider struct {
 	// with {"error": TokenError}.
 	TokenStatus int
 	TokenError  string
+	// RefreshResponse, when set, edits the refresh grant's JSON answer.
+	RefreshResponse func(body map[string]any)
+	// RefreshIDTokenClaims, when set, edits the claims of the ID token a
+	// refresh returns.
+	RefreshIDTokenClaims func(claims map[string]any)
+	// NoRotation keeps refresh tokens valid after use (no rotation).
+	NoRotation bool
+	// RefreshGate, when set, is received from before each refresh is
+	// answered, so a test can hold refreshes back.
+	RefreshGate chan struct{}
 
 	key    *rsa.PrivateKey
 	keyID  string
 	server *httptest.Server
 
-	mu         sync.Mutex
-	codes      map[string]grant
-	tokenCalls int
+	mu          sync.Mutex
+	codes       map[string]grant
+	refresh     map[string]grant // live refresh tokens
+	tokenCalls  int
+	grantCalls  map[string]int
+	revocations []string
+	lastSID     string
 }
 
 type grant struct {
@@ -91,11 +107,14 @@ func New(t testing.TB) *Provider {
 		key:            key,
 		keyID:          "k1",
 		codes:          map[string]grant{},
+		refresh:        map[string]grant{},
+		grantCalls:     map[string]int{},
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /oauth2/default/.well-known/openid-configuration", p.discovery)
 	mux.HandleFunc("GET /oauth2/default/v1/keys", p.keys)
 	mux.HandleFunc("POST /oauth2/default/v1/token", p.token)
+	mux.HandleFunc("POST /oauth2/default/v1/revoke", p.revoke)
 	p.server = httptest.NewServer(mux)
 	t.Cleanup(p.server.Close)
 	p.Issuer = p.server.URL + "/oauth2/default"
@@ -110,6 +129,36 @@ func (p *Provider) TokenCalls() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.tokenCalls
+}
+
+// GrantCalls returns how many token requests had grant_type grantType.
+func (p *Provider) GrantCalls(grantType string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.grantCalls[grantType]
+}
+
+// Revocations returns the tokens revoked so far, oldest first.
+func (p *Provider) Revocations() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.revocations...)
+}
+
+// LastSessionID returns the sid of the provider session of the last
+// Authorize.
+func (p *Provider) LastSessionID() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.lastSID
+}
+
+// RevokeAll makes every refresh token issued so far unusable, as an
+// administrator revoking the user's tokens would.
+func (p *Provider) RevokeAll() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	clear(p.refresh)
 }
 
 func (p *Provider) discovery(w http.ResponseWriter, _ *http.Request) {
@@ -130,6 +179,7 @@ func (p *Provider) discovery(w http.ResponseWriter, _ *http.Request) {
 	if !p.NoEndSession {
 		d["end_session_endpoint"] = p.Issuer + "/v1/logout"
 	}
+	d["revocation_endpoint"] = p.Issuer + "/v1/revoke"
 	writeJSON(w, http.StatusOK, d)
 }
 
@@ -161,32 +211,53 @@ func (p *Provider) Authorize(t testing.TB, authURL string, u User) url.Values {
 	}
 	code := rand.Text()
 	p.mu.Lock()
+	p.lastSID = rand.Text()
 	p.codes[code] = grant{
 		user: u, nonce: q.Get("nonce"), challenge: q.Get("code_challenge"),
 		redirectURI: q.Get("redirect_uri"), scope: q.Get("scope"),
-		authorizedAt: p.Now(), sessionID: rand.Text(), clientIDAsked: q.Get("client_id"),
+		authorizedAt: p.Now(), sessionID: p.lastSID, clientIDAsked: q.Get("client_id"),
 	}
 	p.mu.Unlock()
 	return url.Values{"code": {code}, "state": {q.Get("state")}, "iss": {p.Issuer}}
 }
 
 func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request"})
+		return
+	}
+	grantType := r.PostForm.Get("grant_type")
+	if grantType == "refresh_token" && p.RefreshGate != nil {
+		<-p.RefreshGate
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.tokenCalls++
+	p.grantCalls[grantType]++
 	if p.TokenStatus != 0 {
 		writeJSON(w, p.TokenStatus, map[string]string{"error": p.TokenError})
 		return
 	}
-	id, secret, ok := r.BasicAuth()
-	if !ok || id != url.QueryEscape(p.ClientID) || secret != url.QueryEscape(p.ClientSecret) {
+	if !p.clientOK(r) {
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_client"})
 		return
 	}
-	if err := r.ParseForm(); err != nil || r.PostForm.Get("grant_type") != "authorization_code" {
+	switch grantType {
+	case "authorization_code":
+		p.codeGrant(w, r)
+	case "refresh_token":
+		p.refreshGrant(w, r)
+	default:
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "unsupported_grant_type"})
-		return
 	}
+}
+
+func (p *Provider) clientOK(r *http.Request) bool {
+	id, secret, ok := r.BasicAuth()
+	return ok && id == url.QueryEscape(p.ClientID) && secret == url.QueryEscape(p.ClientSecret)
+}
+
+func (p *Provider) codeGrant(w http.ResponseWriter, r *http.Request) {
 	code := r.PostForm.Get("code")
 	g, found := p.codes[code]
 	delete(p.codes, code)
@@ -196,6 +267,37 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_grant"})
 		return
 	}
+	body := p.tokens(g, true)
+	if p.TokenResponse != nil {
+		p.TokenResponse(body)
+	}
+	writeJSON(w, http.StatusOK, body)
+}
+
+func (p *Provider) refreshGrant(w http.ResponseWriter, r *http.Request) {
+	rt := r.PostForm.Get("refresh_token")
+	g, found := p.refresh[rt]
+	if !found {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "invalid_grant", "error_description": "refresh token is invalid or expired"})
+		return
+	}
+	if !p.NoRotation {
+		delete(p.refresh, rt)
+	}
+	body := p.tokens(g, false)
+	if p.NoRotation {
+		delete(p.refresh, body["refresh_token"].(string))
+		body["refresh_token"] = rt
+	}
+	if p.RefreshResponse != nil {
+		p.RefreshResponse(body)
+	}
+	writeJSON(w, http.StatusOK, body)
+}
+
+// tokens issues an access token, a refresh token and an ID token for g (with
+// the nonce at sign-in only).
+func (p *Provider) tokens(g grant, signIn bool) map[string]any {
 	now := p.Now()
 	at := p.sign(map[string]any{
 		"iss": p.Issuer, "aud": "api://default", "sub": g.user.Email, "uid": g.user.Subject,
@@ -206,21 +308,63 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 	claims := map[string]any{
 		"iss": p.Issuer, "aud": p.ClientID, "sub": g.user.Subject,
 		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix(), "auth_time": g.authorizedAt.Unix(),
-		"nonce": g.nonce, "sid": g.sessionID, "at_hash": base64.RawURLEncoding.EncodeToString(atHash[:16]),
+		"sid": g.sessionID, "at_hash": base64.RawURLEncoding.EncodeToString(atHash[:16]),
 		"name": g.user.Name, "email": g.user.Email, "preferred_username": g.user.PreferredUsername,
 		"groups": g.user.Groups,
 	}
-	if p.IDTokenClaims != nil {
-		p.IDTokenClaims(claims)
+	if signIn {
+		claims["nonce"] = g.nonce
+		if p.IDTokenClaims != nil {
+			p.IDTokenClaims(claims)
+		}
+	} else if p.RefreshIDTokenClaims != nil {
+		p.RefreshIDTokenClaims(claims)
 	}
-	body := map[string]any{
+	rt := rand.Text()
+	p.refresh[rt] = g
+	return map[string]any{
 		"access_token": at, "token_type": "Bearer", "expires_in": int(p.AccessTokenTTL / time.Second),
-		"refresh_token": rand.Text(), "id_token": p.sign(claims, "JWT"), "scope": g.scope,
+		"refresh_token": rt, "id_token": p.sign(claims, "JWT"), "scope": g.scope,
 	}
-	if p.TokenResponse != nil {
-		p.TokenResponse(body)
+}
+
+func (p *Provider) revoke(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request"})
+		return
 	}
-	writeJSON(w, http.StatusOK, body)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.clientOK(r) {
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_client"})
+		return
+	}
+	token := r.PostForm.Get("token")
+	p.revocations = append(p.revocations, token)
+	delete(p.refresh, token)
+	w.WriteHeader(http.StatusOK)
+}
+
+// LogoutToken signs a back-channel logout token (OpenID Connect Back-Channel
+// Logout 1.0 §2.4) for claims, with header typ logout+jwt; the caller adds
+// or removes claims to make it bad.
+func (p *Provider) LogoutToken(claims map[string]any) string { return p.sign(claims, "logout+jwt") }
+
+// LogoutClaims returns valid logout-token claims for sub and sid.
+func (p *Provider) LogoutClaims(sub, sid string) map[string]any {
+	now := p.Now()
+	c := map[string]any{
+		"iss": p.Issuer, "aud": p.ClientID, "iat": now.Unix(), "exp": now.Add(2 * time.Minute).Unix(),
+		"jti":    rand.Text(),
+		"events": map[string]any{"http://schemas.openid.net/event/backchannel-logout": map[string]any{}},
+	}
+	if sub != "" {
+		c["sub"] = sub
+	}
+	if sid != "" {
+		c["sid"] = sid
+	}
+	return c
 }
 
 // Sign signs claims with the provider's key (RS256, header typ), for tests

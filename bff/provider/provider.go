@@ -1,0 +1,147 @@
+// Package provider is the BFF's view of its OpenID provider: discovery (OpenID
+// Connect Discovery 1.0), the OAuth 2.0 client configuration for the
+// authorization-code and refresh grants (golang.org/x/oauth2), the ID-token
+// verifier (github.com/coreos/go-oidc/v3), and token revocation (RFC 7009),
+// which neither library does.
+//
+// The login flow, token refresh and sign-out all use one *Provider, so that
+// they agree on the issuer, the client and the HTTP client.
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+)
+
+// Config configures Discover. All fields but HTTPClient and Now are required.
+type Config struct {
+	// Issuer is the issuer URL; discovery must report exactly this issuer
+	// (OpenID Connect Discovery 1.0 §4.3).
+	Issuer string
+	// ClientID and ClientSecret authenticate the BFF with
+	// client_secret_basic (RFC 6749 §2.3.1).
+	ClientID     string
+	ClientSecret string
+	// RedirectURL is the registered redirect URI (RFC 6749 §3.1.2).
+	RedirectURL string
+	// Scopes are asked for at sign-in; must contain "openid".
+	Scopes []string
+	// HTTPClient calls the provider (discovery, JWKS, token and revocation
+	// endpoints). Default: a client with a 10 s timeout.
+	HTTPClient *http.Client
+	// Now is the clock for ID-token expiry. Default time.Now.
+	Now func() time.Time
+}
+
+// Provider is a discovered OpenID provider. Safe for concurrent use.
+type Provider struct {
+	// Issuer is the verified issuer URL.
+	Issuer string
+	// OAuth2 is the client configuration: endpoints from discovery,
+	// client_secret_basic, the redirect URI and scopes.
+	OAuth2 oauth2.Config
+	// Verifier verifies ID tokens: signature (JWKS from discovery, refetched
+	// on an unknown key), iss, aud = client id, exp.
+	Verifier *oidc.IDTokenVerifier
+	// EndSessionEndpoint is end_session_endpoint (RP-Initiated Logout 1.0
+	// §2.1), or "".
+	EndSessionEndpoint string
+	// RevocationEndpoint is revocation_endpoint (RFC 8414 §2), or "".
+	RevocationEndpoint string
+	// IssParameterSupported is authorization_response_iss_parameter_supported
+	// (RFC 9207 §3).
+	IssParameterSupported bool
+	// HTTPClient is the client used for every call to the provider.
+	HTTPClient *http.Client
+}
+
+// metadata is what Discover reads from discovery beyond go-oidc's Provider.
+type metadata struct {
+	EndSessionEndpoint            string   `json:"end_session_endpoint"`
+	RevocationEndpoint            string   `json:"revocation_endpoint"`
+	CodeChallengeMethodsSupported []string `json:"code_challenge_methods_supported"`
+	IssParameterSupported         bool     `json:"authorization_response_iss_parameter_supported"`
+}
+
+// Discover fetches the issuer's discovery document with ctx (which bounds only
+// discovery) and returns the Provider. It fails when the document is
+// unreachable, names another issuer, or says the provider lacks PKCE S256.
+func Discover(ctx context.Context, cfg Config) (*Provider, error) {
+	switch {
+	case cfg.Issuer == "":
+		return nil, errors.New("provider: Config.Issuer is required")
+	case cfg.ClientID == "" || cfg.ClientSecret == "":
+		return nil, errors.New("provider: Config.ClientID and Config.ClientSecret are required")
+	case cfg.RedirectURL == "":
+		return nil, errors.New("provider: Config.RedirectURL is required")
+	case !slices.Contains(cfg.Scopes, oidc.ScopeOpenID):
+		return nil, errors.New("provider: Config.Scopes must contain openid")
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	p, err := oidc.NewProvider(oidc.ClientContext(ctx, cfg.HTTPClient), cfg.Issuer)
+	if err != nil {
+		return nil, fmt.Errorf("provider: discovery at %s/.well-known/openid-configuration: %w", strings.TrimSuffix(cfg.Issuer, "/"), err)
+	}
+	var md metadata
+	if err := p.Claims(&md); err != nil {
+		return nil, fmt.Errorf("provider: discovery document: %w", err)
+	}
+	if len(md.CodeChallengeMethodsSupported) > 0 && !slices.Contains(md.CodeChallengeMethodsSupported, "S256") {
+		return nil, fmt.Errorf("provider: no PKCE with S256 (code_challenge_methods_supported %v)", md.CodeChallengeMethodsSupported)
+	}
+	endpoint := p.Endpoint()
+	endpoint.AuthStyle = oauth2.AuthStyleInHeader
+	return &Provider{
+		Issuer: cfg.Issuer,
+		OAuth2: oauth2.Config{
+			ClientID:     cfg.ClientID,
+			ClientSecret: cfg.ClientSecret,
+			Endpoint:     endpoint,
+			RedirectURL:  cfg.RedirectURL,
+			Scopes:       cfg.Scopes,
+		},
+		Verifier:              p.Verifier(&oidc.Config{ClientID: cfg.ClientID, Now: cfg.Now}),
+		EndSessionEndpoint:    md.EndSessionEndpoint,
+		RevocationEndpoint:    md.RevocationEndpoint,
+		IssParameterSupported: md.IssParameterSupported,
+		HTTPClient:            cfg.HTTPClient,
+	}, nil
+}
+
+// Context returns ctx carrying the provider's HTTP client for x/oauth2 and
+// go-oidc calls.
+func (p *Provider) Context(ctx context.Context) context.Context {
+	return oidc.ClientContext(context.WithValue(ctx, oauth2.HTTPClient, p.HTTPClient), p.HTTPClient)
+}
+
+// Unavailable reports whether err from a token-endpoint call means the
+// provider is down or failing (a network error, a time-out, a 5xx, an answer
+// that does not parse) rather than that it refused the request with a 4xx:
+// the caller should keep its state and try again later.
+func Unavailable(err error) bool { return err != nil && Refused(err) == "" }
+
+// Refused returns the RFC 6749 §5.2 error code when err is the token
+// endpoint refusing a request (a 4xx with an error code), else "".
+func Refused(err error) string {
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) && re.Response != nil && re.Response.StatusCode < 500 {
+		if re.ErrorCode != "" {
+			return re.ErrorCode
+		}
+		return "invalid_request"
+	}
+	return ""
+}
