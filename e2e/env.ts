@@ -29,6 +29,7 @@ export const idpEnv: Record<string, string> = {
   IDP_CLIENT_SECRET,
   IDP_REDIRECT_URIS: REDIRECT_URI,
   IDP_POST_LOGOUT_REDIRECT_URIS: POST_LOGOUT_REDIRECT_URI,
+  IDP_BACKCHANNEL_LOGOUT_URI: `${BFF_ORIGIN}/auth/backchannel-logout`,
 };
 
 /** The demo API's environment for e2e runs. */

@@ -14,20 +14,43 @@ stop() {
   fi
 }
 trap stop EXIT
-trap 'exit 130' INT TERM
+trap 'exit 0' INT TERM
 
-# wait_for URL NAME PID: wait until URL answers 200, or fail if PID died.
-wait_for() {
+# wait_for_status URL STATUS NAME PID: wait until URL answers STATUS, or fail if PID died.
+wait_for_status() {
   node -e '
-    const [url, name, pid] = process.argv.slice(1);
+    const [url, status, name, pid] = process.argv.slice(1);
     const deadline = Date.now() + 60000;
     (async function poll() {
       try { process.kill(Number(pid), 0); } catch { console.error(`${name} exited; see its output above`); process.exit(1); }
-      try { if ((await fetch(url)).ok) process.exit(0); } catch {}
+      try { if ((await fetch(url)).status === Number(status)) process.exit(0); } catch {}
       if (Date.now() > deadline) { console.error(`${name} did not answer ${url} within 60 s`); process.exit(1); }
       setTimeout(poll, 200);
-    })();' "$1" "$2" "$3"
+    })();' "$1" "$2" "$3" "$4"
 }
+
+# free HOST:PORT NAME: fail unless nothing listens there yet.
+free() {
+  if node -e '
+    const i = process.argv[1].lastIndexOf(":");
+    const s = require("net").connect(Number(process.argv[1].slice(i + 1)), process.argv[1].slice(0, i) || "127.0.0.1");
+    s.on("connect", () => { s.destroy(); process.exit(0); });
+    s.on("error", () => process.exit(1));' "$1"; then
+    echo "$1 ($2) is already in use: stop what runs there (another make run?), or set its address variable" >&2
+    exit 1
+  fi
+}
+
+bff_addr="${GATEHOUSE_ADDR:-127.0.0.1:8080}"
+bff_host="${bff_addr%:*}"
+case "$bff_host" in ""|0.0.0.0|"[::]") bff_host=127.0.0.1 ;; esac
+bff_local="$bff_host:${bff_addr##*:}"
+public_url="${GATEHOUSE_PUBLIC_URL:-http://localhost:${bff_addr##*:}}"
+public_url="${public_url%/}"
+demo_addr="${DEMO_API_ADDR:-127.0.0.1:9001}"
+
+free "$bff_local" "the BFF, GATEHOUSE_ADDR"
+free "$demo_addr" "the demo API, DEMO_API_ADDR"
 
 dev_idp=""
 if [ -z "${OKTA_OAUTH2_ISSUER:-}" ]; then
@@ -35,28 +58,31 @@ if [ -z "${OKTA_OAUTH2_ISSUER:-}" ]; then
   export OKTA_OAUTH2_ISSUER="${IDP_ISSUER:-http://127.0.0.1:9000/oauth2/default}"
   export OKTA_OAUTH2_CLIENT_ID="${IDP_CLIENT_ID:-gatehouse-dev}"
   export OKTA_OAUTH2_CLIENT_SECRET="${IDP_CLIENT_SECRET:-gatehouse-dev-secret}"
+  idp_hostport="${OKTA_OAUTH2_ISSUER#*://}"
+  free "${idp_hostport%%/*}" "the dev OpenID provider, IDP_ISSUER"
   IDP_ISSUER="$OKTA_OAUTH2_ISSUER" IDP_CLIENT_ID="$OKTA_OAUTH2_CLIENT_ID" IDP_CLIENT_SECRET="$OKTA_OAUTH2_CLIENT_SECRET" \
+    IDP_REDIRECT_URIS="${IDP_REDIRECT_URIS:-$public_url/auth/callback}" \
+    IDP_POST_LOGOUT_REDIRECT_URIS="${IDP_POST_LOGOUT_REDIRECT_URIS:-$public_url/}" \
+    IDP_BACKCHANNEL_LOGOUT_URI="${IDP_BACKCHANNEL_LOGOUT_URI:-$public_url/auth/backchannel-logout}" \
     node e2e/idp/server.mjs &
   pids+=($!)
-  wait_for "$OKTA_OAUTH2_ISSUER/.well-known/openid-configuration" "the dev OpenID provider" "${pids[-1]}"
+  wait_for_status "$OKTA_OAUTH2_ISSUER/.well-known/openid-configuration" 200 "the dev OpenID provider" "${pids[-1]}"
 fi
 
-demo_addr="${DEMO_API_ADDR:-127.0.0.1:9001}"
 DEMO_API_ADDR="$demo_addr" bin/demo-api &
 pids+=($!)
+# Up when it answers a request without a token with 401.
+wait_for_status "http://$demo_addr/orders" 401 "the demo API" "${pids[-1]}"
 
 export GATEHOUSE_ROUTES="${GATEHOUSE_ROUTES:-orders=http://$demo_addr}"
 bin/gatehouse &
 pids+=($!)
-bff_addr="${GATEHOUSE_ADDR:-127.0.0.1:8080}"
-public_url="${GATEHOUSE_PUBLIC_URL:-http://localhost:${bff_addr##*:}}"
-bff_host="${bff_addr%:*}"
-case "$bff_host" in ""|0.0.0.0|"[::]") bff_host=127.0.0.1 ;; esac
-wait_for "http://$bff_host:${bff_addr##*:}/healthz" "the BFF" "${pids[-1]}"
+wait_for_status "http://$bff_local/healthz" 200 "the BFF" "${pids[-1]}"
 
 cat <<EOF
 
   Gatehouse is running: open $public_url
+  (use exactly this address: the session cookie belongs to it)
   OpenID provider: $OKTA_OAUTH2_ISSUER
 EOF
 if [ -n "$dev_idp" ]; then
@@ -71,6 +97,9 @@ cat <<EOF
 EOF
 
 # Stop everything when any one of them exits.
-wait -n "${pids[@]}"
-echo "a process exited; stopping the others" >&2
+# Each exits 0 only when told to stop (Ctrl-C reaches the whole process group).
+status=0
+wait -n "${pids[@]}" || status=$?
+[ "$status" -ne 0 ] || exit 0
+echo "a process exited (status $status); stopping the others" >&2
 exit 1

@@ -149,6 +149,19 @@ func Load(environ []string) (*Config, error) {
 		}
 	}
 
+	// The map loses a route listed twice: find the duplicates in the text.
+	seen := map[string]bool{}
+	for pair := range strings.SplitSeq(vars["GATEHOUSE_ROUTES"], ",") {
+		name, _, _ := strings.Cut(strings.TrimSpace(pair), "=")
+		if name == "" {
+			continue
+		}
+		if seen[name] {
+			add("GATEHOUSE_ROUTES", "route %q is listed twice: give each route one upstream", name)
+		}
+		seen[name] = true
+	}
+
 	cfg.check(add)
 	sort.Strings(problems)
 	if len(problems) > 0 {
@@ -182,7 +195,9 @@ func (c *Config) check(add func(name, format string, args ...any)) {
 		add("GATEHOUSE_ADDR", "%q is not host:port (e.g. 127.0.0.1:8080, or :8080 for every interface)", c.Addr)
 	}
 
-	if c.PublicURLString == "" && port != "" {
+	if c.PublicURLString == "" && port == "" {
+		// GATEHOUSE_ADDR's own error says it all; no default public URL can follow.
+	} else if c.PublicURLString == "" {
 		if host == "" || host == "0.0.0.0" || host == "::" {
 			host = "localhost"
 		}
@@ -191,7 +206,9 @@ func (c *Config) check(add func(name, format string, args ...any)) {
 		}
 		c.PublicURLString = "http://" + net.JoinHostPort(host, port)
 	}
-	if u, err := parseOrigin(c.PublicURLString, false); err != nil {
+	if c.PublicURLString == "" {
+		// see GATEHOUSE_ADDR
+	} else if u, err := parseOrigin(c.PublicURLString, false); err != nil {
 		add("GATEHOUSE_PUBLIC_URL", "%v: give the origin browsers use to reach Gatehouse, e.g. https://app.example.com", err)
 	} else {
 		c.PublicURL = u
@@ -214,7 +231,13 @@ func (c *Config) check(add func(name, format string, args ...any)) {
 		}
 		u, err := url.Parse(raw)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-			add("GATEHOUSE_ROUTES", "route %q: upstream %q must be an absolute http(s) URL without credentials, query or fragment", name, raw)
+			shown := raw
+			if err == nil {
+				shown = u.Redacted() // never echo a password
+			} else {
+				shown = "(unparsable)"
+			}
+			add("GATEHOUSE_ROUTES", "route %q: upstream %q must be an absolute http(s) URL without credentials, query or fragment", name, shown)
 			continue
 		}
 		c.Routes = append(c.Routes, Route{Name: name, Upstream: u})

@@ -93,6 +93,11 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		{"route upstream", []string{"GATEHOUSE_ROUTES=orders=ftp://x"}, []string{"GATEHOUSE_ROUTES:", "ftp://x"}},
 		{"route without =", []string{"GATEHOUSE_ROUTES=orders"}, []string{"GATEHOUSE_ROUTES:"}},
 		{"route with query", []string{"GATEHOUSE_ROUTES=orders=http://x/?a=1"}, []string{"GATEHOUSE_ROUTES:"}},
+		{"route listed twice", []string{"GATEHOUSE_ROUTES=orders=http://127.0.0.1:9001,orders=http://127.0.0.1:9002"}, []string{"GATEHOUSE_ROUTES:", `"orders" is listed twice`}},
+		{"refresh skew", []string{"GATEHOUSE_REFRESH_SKEW=0s"}, []string{"GATEHOUSE_REFRESH_SKEW:"}},
+		{"refresh skew not a duration", []string{"GATEHOUSE_REFRESH_SKEW=60"}, []string{"GATEHOUSE_REFRESH_SKEW:"}},
+		{"idle too short", []string{"GATEHOUSE_SESSION_IDLE=1s"}, []string{"GATEHOUSE_SESSION_IDLE:"}},
+		{"max shorter than idle", []string{"GATEHOUSE_SESSION_IDLE=2h", "GATEHOUSE_SESSION_MAX=1h"}, []string{"GATEHOUSE_SESSION_MAX:"}},
 		{"store", []string{"GATEHOUSE_SESSION_STORE=redis"}, []string{"GATEHOUSE_SESSION_STORE:", "memory"}},
 		{"log level", []string{"GATEHOUSE_LOG_LEVEL=loud"}, []string{"GATEHOUSE_LOG_LEVEL:"}},
 		{"unknown setting", []string{"GATEHOUSE_METRICS_ADDR=:9100"}, []string{"GATEHOUSE_METRICS_ADDR: is not a setting"}},
@@ -114,6 +119,20 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestLoadBadAddrAloneIsReported(t *testing.T) {
+	_, err := Load(append(okta, "GATEHOUSE_ADDR=8080"))
+	if err == nil || !strings.Contains(err.Error(), "GATEHOUSE_ADDR") || strings.Contains(err.Error(), "GATEHOUSE_PUBLIC_URL") {
+		t.Fatalf("Load(GATEHOUSE_ADDR=8080) error = %v; want GATEHOUSE_ADDR only", err)
+	}
+}
+
+func TestLoadNeverEchoesRouteCredentials(t *testing.T) {
+	_, err := Load(append(okta, "GATEHOUSE_ROUTES=orders=https://user:hunter2@api.internal/"))
+	if err == nil || strings.Contains(err.Error(), "hunter2") {
+		t.Fatalf("Load error = %v; want an error without the password", err)
 	}
 }
 

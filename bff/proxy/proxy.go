@@ -115,6 +115,7 @@ type outbound struct {
 	upstream *url.URL
 	path     string // escaped path below the upstream
 	token    string
+	inbound  string // the browser's path, for logs
 }
 
 type outboundKey struct{}
@@ -146,7 +147,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		apierror.Write(w, r, err)
 		return
 	}
-	out := &outbound{upstream: upstream, path: rest, token: token}
+	out := &outbound{upstream: upstream, path: rest, token: token, inbound: r.URL.Path}
 	p.rp.ServeHTTP(w, r.WithContext(contextWith(r, out)))
 }
 
@@ -196,12 +197,14 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 	h.Set("Authorization", "Bearer "+out.token)
 }
 
-// modifyResponse keeps upstream cookies away from the browser and the answer
-// out of caches.
+// modifyResponse keeps upstream cookies away from the browser, and the
+// answer out of caches: the BFF's own Cache-Control: no-store (set by the
+// server for every /api/ answer) is the only one that reaches the browser.
 func modifyResponse(resp *http.Response) error {
 	resp.Header.Del("Set-Cookie")
 	resp.Header.Del("Set-Cookie2")
-	resp.Header.Set("Cache-Control", "no-store")
+	resp.Header.Del("Cache-Control")
+	resp.Header.Del("Expires")
 	return nil
 }
 
@@ -214,5 +217,7 @@ func (p *Proxy) upstreamError(w http.ResponseWriter, r *http.Request, err error)
 	if errors.As(err, &ne) && ne.Timeout() {
 		msg = "The API took too long to answer. Try again in a moment."
 	}
-	apierror.Write(w, r, apierror.Wrap(shared.CodeUpstreamUnavailable, msg, fmt.Errorf("proxy: %s %s: %w", r.Method, r.URL.Path, err)))
+	out := fromContext(r)
+	apierror.Write(w, r, apierror.Wrap(shared.CodeUpstreamUnavailable, msg,
+		fmt.Errorf("proxy: %s %s (upstream %s): %w", r.Method, out.inbound, out.upstream.Redacted(), err)))
 }

@@ -43,8 +43,8 @@ func TestProxyForwardsWithBearerToken(t *testing.T) {
 	if sc := resp.Header.Values("Set-Cookie"); len(sc) != 0 {
 		t.Errorf("the browser received the upstream's Set-Cookie %q", sc)
 	}
-	if cc := resp.Header.Get("Cache-Control"); cc != "no-store" {
-		t.Errorf("proxied Cache-Control = %q; want no-store", cc)
+	if cc := resp.Header.Values("Cache-Control"); len(cc) != 1 || cc[0] != "no-store" {
+		t.Errorf("proxied Cache-Control = %q; want one no-store", cc)
 	}
 	body, _ := io.ReadAll(resp.Body)
 	me := b.do(t, c, http.MethodGet, shared.PathMe, nil)
@@ -106,6 +106,9 @@ func TestProxyRefusals(t *testing.T) {
 		{"encoded slash", signedIn, "GET", "/api/orders/a%2Fb", csrfHeader, 400, shared.CodeBadRequest},
 		{"encoded backslash", signedIn, "GET", "/api/orders/a%5Cb", csrfHeader, 400, shared.CodeBadRequest},
 		{"NUL", signedIn, "GET", "/api/orders/a%00b", csrfHeader, 400, shared.CodeBadRequest},
+		{"double slash", signedIn, "GET", "/api/orders//evil.example/x", csrfHeader, 400, shared.CodeBadRequest},
+		{"dot-dot unescaped", signedIn, "GET", "/api/orders/../secret", csrfHeader, 400, shared.CodeBadRequest},
+		{"dot unescaped", signedIn, "GET", "/api/orders/./x", csrfHeader, 400, shared.CodeBadRequest},
 		{"TRACE", signedIn, "TRACE", "/api/orders/x", csrfHeader, 405, shared.CodeMethodNotAllowed},
 		{"upstream down", signedIn, "GET", "/api/dead/x", csrfHeader, 502, shared.CodeUpstreamUnavailable},
 	}
@@ -123,12 +126,6 @@ func TestProxyRefusals(t *testing.T) {
 				t.Errorf("Content-Type = %q; want JSON", ct)
 			}
 		})
-	}
-	// net/http's ServeMux answers an unclean path with a redirect to the
-	// clean one on the same origin before the proxy sees it.
-	resp := b.do(t, signedIn, "GET", "/api/orders//evil.example/x", csrfHeader)
-	if loc := resp.Header.Get("Location"); resp.StatusCode/100 != 3 || loc != "/api/orders/evil.example/x" {
-		t.Errorf("GET /api/orders//evil.example/x = %d Location %q; want a redirect to /api/orders/evil.example/x", resp.StatusCode, loc)
 	}
 	if n := b.upstream.count() - before; n != 0 {
 		t.Errorf("%d refused requests reached the upstream", n)

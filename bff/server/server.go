@@ -61,7 +61,8 @@ func New(cfg Config) (http.Handler, error) {
 	// header (the logout token is the proof).
 	mux.Handle(shared.PathBackChannelLogout, only(cfg.BackChannelLogout, http.MethodPost))
 	mux.Handle(shared.PathAuthPrefix, notFound())
-	mux.Handle(shared.PathAPIPrefix, protect(cfg.Session(cfg.API)))
+	api := protect(cfg.Session(cfg.API))
+	mux.Handle(shared.PathAPIPrefix, api)
 	mux.Handle(shared.PathHealthz, only(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
@@ -80,8 +81,18 @@ func New(cfg Config) (http.Handler, error) {
 	}), http.MethodGet, http.MethodHead))
 	mux.Handle("/", cfg.SPA)
 
+	// /api/ paths go to the proxy before the ServeMux, which would answer an
+	// unclean path ("//", "..") with an HTML redirect: the proxy refuses
+	// those itself, with a JSON error the SPA understands.
+	root := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, shared.PathAPIPrefix) {
+			api.ServeHTTP(w, r)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
 	hsts := cfg.PublicURL.Scheme == "https"
-	return logRequests(cfg.Log, cfg.Now, securityHeaders(hsts, mux)), nil
+	return logRequests(cfg.Log, cfg.Now, securityHeaders(hsts, root)), nil
 }
 
 // only answers 405 with a shared.Error to methods outside methods.

@@ -76,6 +76,9 @@ func New(cfg Config) (*Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("spa: %w", err)
 	}
+	if !bytes.HasPrefix(raw, []byte("\x00asm")) {
+		return nil, fmt.Errorf("spa: %s is not a WebAssembly module (rebuild it with `make build`)", wasmFile)
+	}
 	sum := sha256.Sum256(raw)
 	h := &Handler{
 		version: hex.EncodeToString(sum[:8]),

@@ -21,7 +21,7 @@ func build(t *testing.T, wasm string, encodings ...string) string {
 		t.Fatal(err)
 	}
 	p := filepath.Join(dir, "web", "app.wasm")
-	if err := os.WriteFile(p, []byte(wasm), 0o644); err != nil {
+	if err := os.WriteFile(p, []byte(wasmMagic+wasm), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	for _, enc := range encodings {
@@ -31,6 +31,9 @@ func build(t *testing.T, wasm string, encodings ...string) string {
 	}
 	return dir
 }
+
+// wasmMagic starts every WebAssembly module.
+const wasmMagic = "\x00asm"
 
 type gotApp struct {
 	version string
@@ -60,9 +63,9 @@ func TestWasmEncodingNegotiation(t *testing.T) {
 		{"br;q=0, gzip", "gzip", "gzip body"},
 		{"*, br;q=0", "gzip", "gzip body"},
 		{"*", "br", "br body"},
-		{"", "", "raw wasm"},
-		{"identity", "", "raw wasm"},
-		{"gzip;q=0, br;q=0", "", "raw wasm"},
+		{"", "", wasmMagic + "raw wasm"},
+		{"identity", "", wasmMagic + "raw wasm"},
+		{"gzip;q=0, br;q=0", "", wasmMagic + "raw wasm"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.accept, func(t *testing.T) {
@@ -82,8 +85,8 @@ func TestWasmEncodingNegotiation(t *testing.T) {
 			if got := rec.Header().Get("Content-Type"); got != "application/wasm" {
 				t.Errorf("Content-Type = %q; want application/wasm", got)
 			}
-			if got := rec.Header().Get(shared.HeaderWasmContentLength); got != "8" {
-				t.Errorf("%s = %q; want the raw size 8", shared.HeaderWasmContentLength, got)
+			if got := rec.Header().Get(shared.HeaderWasmContentLength); got != "12" {
+				t.Errorf("%s = %q; want the raw size 12", shared.HeaderWasmContentLength, got)
 			}
 			if got := rec.Header().Get("Vary"); got != "Accept-Encoding" {
 				t.Errorf("Vary = %q; want Accept-Encoding", got)
@@ -118,8 +121,8 @@ func TestVersionIsContentHash(t *testing.T) {
 	if a.Version() == c.Version() {
 		t.Errorf("two builds share version %q; want different", a.Version())
 	}
-	if gotA.version != a.Version() || gotA.size != int64(len("build one")) {
-		t.Errorf("App got version %q size %d; want %q and %d", gotA.version, gotA.size, a.Version(), len("build one"))
+	if gotA.version != a.Version() || gotA.size != int64(len(wasmMagic+"build one")) {
+		t.Errorf("App got version %q size %d; want %q and %d", gotA.version, gotA.size, a.Version(), len(wasmMagic+"build one"))
 	}
 }
 
@@ -134,7 +137,7 @@ func TestStaleCompressedFileIgnored(t *testing.T) {
 	req.Header.Set("Accept-Encoding", "br")
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
-	if rec.Header().Get("Content-Encoding") != "" || rec.Body.String() != "new wasm" {
+	if rec.Header().Get("Content-Encoding") != "" || rec.Body.String() != wasmMagic+"new wasm" {
 		t.Errorf("served %q (%q); want the raw new wasm, not the stale brotli file", rec.Body.String(), rec.Header().Get("Content-Encoding"))
 	}
 }
@@ -150,6 +153,19 @@ func TestPagesGoToTheApp(t *testing.T) {
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/orders", nil))
 	if rec.Code != http.StatusMethodNotAllowed {
 		t.Errorf("POST /orders = %d; want 405", rec.Code)
+	}
+}
+
+func TestNotWasm(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "web"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "web", "app.wasm"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(Config{Dir: dir, App: func(string, int64) http.Handler { return nil }}); err == nil {
+		t.Fatal("New with an empty app.wasm = nil error")
 	}
 }
 

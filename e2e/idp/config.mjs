@@ -39,6 +39,10 @@ export function loadConfig(env = process.env) {
       clientSecret: env.IDP_CLIENT_SECRET || 'gatehouse-dev-secret',
       redirectUris: list(env.IDP_REDIRECT_URIS, 'http://localhost:8080/auth/callback'),
       postLogoutRedirectUris: list(env.IDP_POST_LOGOUT_REDIRECT_URIS, 'http://localhost:8080/'),
+      // OpenID Connect Back-Channel Logout 1.0: where the provider POSTs logout tokens when a
+      // user's provider session ends. "none" turns it off.
+      backchannelLogoutUri: env.IDP_BACKCHANNEL_LOGOUT_URI === 'none'
+        ? '' : (env.IDP_BACKCHANNEL_LOGOUT_URI || 'http://localhost:8080/auth/backchannel-logout'),
     },
 
     // The audience of every access token, like Okta's "default" custom authorization server.

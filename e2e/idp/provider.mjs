@@ -40,6 +40,10 @@ export function createProvider(cfg, { privateJwks, cookieKeys }) {
       response_types: ['code'],
       token_endpoint_auth_method: 'client_secret_basic',
       id_token_signed_response_alg: 'RS256',
+      ...(cfg.client.backchannelLogoutUri ? {
+        backchannel_logout_uri: cfg.client.backchannelLogoutUri,
+        backchannel_logout_session_required: true,
+      } : {}),
     }],
     clientDefaults: {
       id_token_signed_response_alg: 'RS256',
@@ -88,6 +92,8 @@ export function createProvider(cfg, { privateJwks, cookieKeys }) {
           return resourceServer;
         },
       },
+      // Logout tokens to the BFF when a provider session ends (sign-out here or at the BFF).
+      backchannelLogout: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,
         logoutSource,

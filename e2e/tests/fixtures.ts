@@ -46,8 +46,19 @@ async function record(traffic: Traffic, response: Response): Promise<void> {
       }
     }
   }
-  // Redirects and some opaque answers have no body to read.
-  const body = await response.text().catch(() => '');
+  // Redirects and some opaque answers have no body to read. A body the page never reads
+  // never finishes loading: that is the test's fault, and it fails rather than hangs.
+  let timer: NodeJS.Timeout | undefined;
+  const body = await Promise.race([
+    response.text().catch(() => ''),
+    new Promise<string>((resolve) => {
+      timer = setTimeout(() => {
+        traffic.errors.push(`the body of ${url} never finished loading (read it in the page)`);
+        resolve('');
+      }, 15_000);
+    }),
+  ]);
+  clearTimeout(timer);
   traffic.responses.push({
     url,
     status: response.status(),
