@@ -5,12 +5,11 @@ import (
 	"errors"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
-	jjson "github.com/go-jose/go-jose/v4/json"
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // Claims are a verified access token's claims. Verify returns them, and the
@@ -79,16 +78,17 @@ func (c *Claims) InGroup(group string) bool { return slices.Contains(c.groups, g
 // issuer signed it.
 func (c *Claims) Raw() []byte { return bytes.Clone(c.raw) }
 
-// Decode unmarshals the whole claims set into v, with go-jose's JSON
-// decoder: member names match case-sensitively, and an object with a
-// duplicate member name anywhere in it is an error.
-func (c *Claims) Decode(v any) error { return jjson.Unmarshal(c.raw, v) }
+// Decode unmarshals the whole claims set into v with encoding/json/v2
+// semantics (github.com/go-json-experiment/json): member names match
+// struct fields case-sensitively (unless a field says otherwise), and
+// unknown members are ignored.
+func (c *Claims) Decode(v any) error { return json.Unmarshal(c.raw, v) }
 
 // Claim returns the raw JSON value of the claim name, and whether the
 // token has it.
 func (c *Claims) Claim(name string) ([]byte, bool) {
-	var m map[string]jjson.RawMessage
-	if err := jjson.Unmarshal(c.raw, &m); err != nil {
+	var m map[string]jsontext.Value
+	if err := json.Unmarshal(c.raw, &m); err != nil {
 		return nil, false
 	}
 	v, ok := m[name]
@@ -130,14 +130,19 @@ var (
 	errNotArray  = errors.New("not a JSON array of strings")
 )
 
+// The wire types below decode with encoding/json/v2 semantics
+// (github.com/go-json-experiment/json, the standard library's json/v2 from
+// Go 1.27): the decoder refuses invalid UTF-8 and duplicate member names at
+// any depth, and each type refuses JSON of another shape, null included.
+
 // optString is a claim that must be a JSON string when present.
 type optString struct {
 	s   string
 	set bool
 }
 
-func (o *optString) UnmarshalJSON(b []byte) error {
-	s, err := unquote(b)
+func (o *optString) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	s, err := readString(dec)
 	if err != nil {
 		return err
 	}
@@ -145,22 +150,17 @@ func (o *optString) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// unquote decodes a JSON string literal; anything else is errNotString.
-func unquote(b []byte) (string, error) {
-	if len(b) < 2 || b[0] != '"' {
+// readString reads a JSON string; anything else is errNotString.
+func readString(dec *jsontext.Decoder) (string, error) {
+	if dec.PeekKind() != '"' {
+		_ = dec.SkipValue()
 		return "", errNotString
 	}
-	// The decoder has checked the literal's syntax: without escapes and
-	// with valid UTF-8 its content is the string itself.
-	in := b[1 : len(b)-1]
-	if bytes.IndexByte(in, '\\') < 0 && utf8.Valid(in) {
-		return string(in), nil
-	}
-	var s string
-	if err := jjson.Unmarshal(b, &s); err != nil {
+	tok, err := dec.ReadToken()
+	if err != nil {
 		return "", err
 	}
-	return s, nil
+	return tok.String(), nil
 }
 
 // numericDate is a NumericDate claim (RFC 7519 §2): a JSON number of
@@ -174,12 +174,17 @@ type numericDate struct {
 // (about year 36812) so that converting them cannot overflow.
 const maxSeconds = 1 << 40
 
-func (n *numericDate) UnmarshalJSON(b []byte) error {
-	if len(b) == 0 || !(b[0] == '-' || b[0] >= '0' && b[0] <= '9') {
+func (n *numericDate) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	if dec.PeekKind() != '0' {
+		_ = dec.SkipValue()
 		return errNotNumber
 	}
-	f, err := strconv.ParseFloat(string(b), 64)
+	tok, err := dec.ReadToken()
 	if err != nil {
+		return err
+	}
+	f, err := tok.Float()
+	if err != nil && !math.IsInf(f, 0) {
 		return errNotNumber
 	}
 	f = math.Max(-maxSeconds, math.Min(maxSeconds, f))
@@ -195,20 +200,42 @@ type stringOrSet struct {
 	set   bool
 }
 
-func (s *stringOrSet) UnmarshalJSON(b []byte) error {
-	if len(b) > 0 && b[0] == '[' {
-		if err := jjson.Unmarshal(b, &s.v); err != nil {
+func (s *stringOrSet) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	if dec.PeekKind() == '[' {
+		v, err := readStrings(dec)
+		if err != nil {
 			return errNotList
 		}
-		s.array, s.set = true, true
+		s.v, s.array, s.set = v, true, true
 		return nil
 	}
-	str, err := unquote(b)
+	str, err := readString(dec)
 	if err != nil {
 		return errNotList
 	}
 	s.v, s.set = []string{str}, true
 	return nil
+}
+
+// readStrings reads a JSON array of strings.
+func readStrings(dec *jsontext.Decoder) ([]string, error) {
+	if dec.PeekKind() != '[' {
+		_ = dec.SkipValue()
+		return nil, errNotArray
+	}
+	if _, err := dec.ReadToken(); err != nil {
+		return nil, err
+	}
+	v := []string{}
+	for dec.PeekKind() != ']' {
+		s, err := readString(dec)
+		if err != nil {
+			return nil, err
+		}
+		v = append(v, s)
+	}
+	_, err := dec.ReadToken()
+	return v, err
 }
 
 // stringSet is a claim that must be an array of strings ("groups").
@@ -217,21 +244,22 @@ type stringSet struct {
 	set bool
 }
 
-func (s *stringSet) UnmarshalJSON(b []byte) error {
-	if len(b) == 0 || b[0] != '[' {
+func (s *stringSet) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	v, err := readStrings(dec)
+	if err != nil {
 		return errNotArray
 	}
-	if err := jjson.Unmarshal(b, &s.v); err != nil {
-		return errNotArray
-	}
-	s.set = true
+	s.v, s.set = v, true
 	return nil
 }
 
-// present records that a claim is there, whatever its value.
+// present records that a claim is there, whatever its (valid) value.
 type present bool
 
-func (p *present) UnmarshalJSON([]byte) error { *p = true; return nil }
+func (p *present) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	*p = true
+	return dec.SkipValue()
+}
 
 // scopesOf returns the token's scopes from "scp" (an array of scope tokens,
 // or a space-separated string) or "scope" (a space-separated string). Both

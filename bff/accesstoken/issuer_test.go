@@ -130,14 +130,34 @@ type fakeIssuer struct {
 // newIssuer starts a fake issuer publishing keys, for the test's duration.
 func newIssuer(tb testing.TB, keys ...*testKey) *fakeIssuer {
 	tb.Helper()
-	f := &fakeIssuer{keys: keys}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /oauth2/default/.well-known/openid-configuration", f.serveDiscovery)
-	mux.HandleFunc("GET /oauth2/default/v1/keys", f.serveJWKS)
-	f.srv = httptest.NewServer(mux)
+	f := startIssuer(keys...)
 	tb.Cleanup(f.srv.Close)
+	return f
+}
+
+// startIssuer starts a fake issuer that runs until the process ends (for
+// benchmarks that share one).
+func startIssuer(keys ...*testKey) *fakeIssuer {
+	f := &fakeIssuer{keys: keys}
+	f.srv = httptest.NewServer(f)
 	f.Issuer = f.srv.URL + "/oauth2/default"
 	return f
+}
+
+var _ http.Handler = (*fakeIssuer)(nil)
+
+// ServeHTTP serves discovery and the JWKS under /oauth2/default.
+func (f *fakeIssuer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case r.Method != http.MethodGet:
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	case r.URL.Path == "/oauth2/default/.well-known/openid-configuration":
+		f.serveDiscovery(w, r)
+	case r.URL.Path == "/oauth2/default/v1/keys":
+		f.serveJWKS(w, r)
+	default:
+		http.NotFound(w, r)
+	}
 }
 
 func (f *fakeIssuer) serveDiscovery(w http.ResponseWriter, _ *http.Request) {
@@ -199,17 +219,17 @@ func (f *fakeIssuer) set(fn func(f *fakeIssuer)) {
 // claims returns an Okta-shaped access token's claims, valid at now.
 func (f *fakeIssuer) claims(now time.Time) map[string]any {
 	return map[string]any{
-		"ver": 1,
-		"jti": "AT.0123456789abcdef",
-		"iss": f.Issuer,
-		"aud": "api://default",
-		"iat": now.Unix(),
-		"exp": now.Add(time.Hour).Unix(),
-		"cid": "0oaclient1",
-		"uid": "00ualice",
-		"scp": []string{"openid", "orders:read"},
-		"sub": "alice@example.com",
-		"groups": []string{"Everyone", "Admins"},
+		"ver":       1,
+		"jti":       "AT.0123456789abcdef",
+		"iss":       f.Issuer,
+		"aud":       "api://default",
+		"iat":       now.Unix(),
+		"exp":       now.Add(time.Hour).Unix(),
+		"cid":       "0oaclient1",
+		"uid":       "00ualice",
+		"scp":       []string{"openid", "orders:read"},
+		"sub":       "alice@example.com",
+		"groups":    []string{"Everyone", "Admins"},
 		"auth_time": now.Add(-time.Minute).Unix(),
 	}
 }

@@ -15,7 +15,7 @@ import (
 	"time"
 	"unsafe"
 
-	jjson "github.com/go-jose/go-jose/v4/json"
+	"github.com/go-json-experiment/json"
 )
 
 // b64 decodes JWS segments: base64url without padding, and with
@@ -108,7 +108,7 @@ func (v *Verifier) verify(ctx context.Context, raw string, set *keySet, now time
 		return nil, nil, fmt.Errorf("accesstoken: %w: header: %v", ErrMalformed, err)
 	}
 	var h header
-	if err := jjson.Unmarshal(hdrJSON, &h); err != nil {
+	if err := json.Unmarshal(hdrJSON, &h); err != nil {
 		return nil, nil, fmt.Errorf("accesstoken: %w: header: %v", ErrMalformed, err)
 	}
 	if bool(h.Crit) {
@@ -141,7 +141,7 @@ func (v *Verifier) verify(ctx context.Context, raw string, set *keySet, now time
 		return nil, nil, fmt.Errorf("accesstoken: %w: payload: %v", ErrMalformed, err)
 	}
 	var w wireClaims
-	if err := jjson.Unmarshal(payload, &w); err != nil {
+	if err := json.Unmarshal(payload, &w); err != nil {
 		return nil, nil, fmt.Errorf("accesstoken: %w: claims: %v", ErrMalformed, err)
 	}
 	c, err := v.checkClaims(&w, now)
