@@ -11,6 +11,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -120,8 +121,10 @@ type fakeIssuer struct {
 	rawJWKS   []byte // when set, served instead of keys
 	jwksFail  bool   // answer the JWKS with 500
 	discovery func(doc map[string]any)
-	// gate, when set, holds every JWKS request until it is closed.
-	gate chan struct{}
+	// gate, when set, holds every JWKS request until it is closed; each
+	// held request is announced on arrived first.
+	gate    chan struct{}
+	arrived chan struct{}
 
 	jwksFetches      atomic.Int64
 	discoveryFetches atomic.Int64
@@ -180,9 +183,10 @@ func (f *fakeIssuer) serveDiscovery(w http.ResponseWriter, _ *http.Request) {
 func (f *fakeIssuer) serveJWKS(w http.ResponseWriter, _ *http.Request) {
 	f.jwksFetches.Add(1)
 	f.mu.Lock()
-	gate := f.gate
+	gate, arrived := f.gate, f.arrived
 	f.mu.Unlock()
 	if gate != nil {
+		arrived <- struct{}{}
 		<-gate
 	}
 	f.mu.Lock()
@@ -308,6 +312,7 @@ func (f *fakeIssuer) config(c *clock) accesstoken.Config {
 		Audiences:  []string{"api://default"},
 		HTTPClient: f.srv.Client(),
 		Now:        c.Now,
+		Logger:     slog.New(slog.DiscardHandler),
 	}
 }
 

@@ -312,7 +312,7 @@ func (s *keySource) current(ctx context.Context, now time.Time) *keySet {
 	if now.Sub(set.fetched) < s.maxAge || now.UnixNano() < s.staleRetry.Load() {
 		return set
 	}
-	if next, err := s.refresh(ctx, false); err == nil {
+	if next, err := s.refresh(ctx, false, set); err == nil {
 		return next
 	} else if !errors.Is(err, context.Canceled) {
 		s.staleRetry.Store(now.Add(s.interval).UnixNano())
@@ -322,17 +322,22 @@ func (s *keySource) current(ctx context.Context, now time.Time) *keySet {
 	return s.set.Load()
 }
 
-// refresh refetches the key set; concurrent callers share one fetch, whose
-// leader spends a rate-limiter token when limited is true. The fetch runs
+// refresh refetches the key set, unless it has changed since the caller
+// loaded seen (another refetch has just happened: its result is returned).
+// Concurrent callers share one fetch, whose leader spends a rate-limiter
+// token when limited is true. The fetch runs
 // on a context detached from ctx's cancellation (so one caller going away
 // does not fail the others), bounded by the HTTP client; ctx bounds only
 // this caller's wait.
-func (s *keySource) refresh(ctx context.Context, limited bool) (*keySet, error) {
+func (s *keySource) refresh(ctx context.Context, limited bool, seen *keySet) (*keySet, error) {
 	key := "max-age"
 	if limited {
 		key = "unknown-kid"
 	}
 	ch := s.flight.DoChan(key, func() (any, error) {
+		if cur := s.set.Load(); cur != seen {
+			return cur, nil
+		}
 		if limited && !s.limiter.AllowN(s.now(), 1) {
 			return nil, errRateLimited
 		}
@@ -361,7 +366,13 @@ func (s *keySource) refresh(ctx context.Context, limited bool) (*keySet, error) 
 func (s *keySource) lookup(ctx context.Context, set *keySet, kid string, alg algorithm) (*publicKey, error) {
 	k := set.find(kid, alg)
 	if k == nil && kid != "" {
-		next, err := s.refresh(ctx, true)
+		if cur := s.set.Load(); cur != set {
+			set = cur
+			k = set.find(kid, alg)
+		}
+	}
+	if k == nil && kid != "" {
+		next, err := s.refresh(ctx, true, set)
 		switch {
 		case errors.Is(err, errRateLimited):
 			return nil, fmt.Errorf("%w: kid %q (refetch rate-limited)", ErrUnknownKey, kid)
