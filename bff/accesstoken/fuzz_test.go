@@ -125,4 +125,3 @@ func FuzzVerifyClaims(f *testing.F) {
 		}
 	})
 }
-
