@@ -216,7 +216,6 @@ type keySource struct {
 	staleRetry atomic.Int64
 	flight     singleflight.Group
 	installMu  sync.Mutex
-	fetches    atomic.Int64 // JWKS fetches made, for tests
 }
 
 var errRateLimited = errors.New("JWKS refetch rate limit reached")
@@ -226,7 +225,6 @@ var errRateLimited = errors.New("JWKS refetch rate limit reached")
 // RSA under 2048 bits are skipped, so one odd key does not take the others
 // down.
 func (s *keySource) fetch(ctx context.Context) (*keySet, error) {
-	s.fetches.Add(1)
 	body, status, err := get(ctx, s.client, s.url)
 	if err != nil {
 		return nil, fmt.Errorf("fetch JWKS: %w", err)
@@ -325,10 +323,10 @@ func (s *keySource) current(ctx context.Context, now time.Time) *keySet {
 // refresh refetches the key set, unless it has changed since the caller
 // loaded seen (another refetch has just happened: its result is returned).
 // Concurrent callers share one fetch, whose leader spends a rate-limiter
-// token when limited is true. The fetch runs
-// on a context detached from ctx's cancellation (so one caller going away
-// does not fail the others), bounded by the HTTP client; ctx bounds only
-// this caller's wait.
+// token when limited is true. The fetch runs on a context detached from
+// ctx's cancellation (so one caller going away does not fail the others),
+// bounded by fetchTimeout and the HTTP client; ctx bounds only this
+// caller's wait.
 func (s *keySource) refresh(ctx context.Context, limited bool, seen *keySet) (*keySet, error) {
 	key := "max-age"
 	if limited {
