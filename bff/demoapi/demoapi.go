@@ -7,12 +7,12 @@
 //	GET /whoami  {"claims": {...}, "headers": {...}, "authorization": {...}}:
 //	             what the API received, with the token itself redacted
 //
-// Every route answers 401 with WWW-Authenticate: Bearer (RFC 6750 §3)
-// without a valid token.
+// Every route is behind accesstoken's middleware: without a valid token it
+// answers 401 with WWW-Authenticate: Bearer (RFC 6750 §3), and a token in
+// the query is refused with 400.
 package demoapi
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -24,33 +24,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/coreos/go-oidc/v3/oidc"
+	"gatehouse/bff/accesstoken"
 )
-
-// Verifier checks a raw JWT access token and returns its claims as JSON.
-// In cmd/demo-api it is go-oidc's verifier with the API's audience.
-type Verifier interface {
-	Verify(ctx context.Context, rawToken string) (claims json.RawMessage, err error)
-}
-
-// OIDCVerifier adapts go-oidc's verifier, configured with the API's audience
-// as its ClientID, to Verifier: it checks the signature against the issuer's
-// JWKS, iss, aud and exp.
-func OIDCVerifier(v *oidc.IDTokenVerifier) Verifier { return oidcVerifier{v} }
-
-type oidcVerifier struct{ v *oidc.IDTokenVerifier }
-
-func (v oidcVerifier) Verify(ctx context.Context, raw string) (json.RawMessage, error) {
-	t, err := v.v.Verify(ctx, raw)
-	if err != nil {
-		return nil, err
-	}
-	var claims json.RawMessage
-	if err := t.Claims(&claims); err != nil {
-		return nil, err
-	}
-	return claims, nil
-}
 
 // Order is one order of the demo data.
 type Order struct {
@@ -89,61 +64,36 @@ type Authorization struct {
 	TokenSHA256 string `json:"token_sha256"`
 }
 
-// New returns the demo API's handler. v verifies access tokens.
-func New(v Verifier) (http.Handler, error) {
+// New returns the demo API's handler; v verifies the access tokens (build
+// it with Config.Realm "demo-api" and the API's audience).
+func New(v *accesstoken.Verifier) (http.Handler, error) {
 	if v == nil {
-		return nil, errors.New("demoapi: a Verifier is required")
+		return nil, errors.New("demoapi: an access-token verifier is required")
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /orders", func(w http.ResponseWriter, r *http.Request) {
-		claims, _, ok := authenticate(w, r, v)
-		if !ok {
-			return
-		}
-		var c struct {
-			Sub string `json:"sub"`
-		}
-		_ = json.Unmarshal(claims, &c)
-		writeJSON(w, http.StatusOK, OrdersResponse{Owner: c.Sub, Orders: OrdersFor(c.Sub)})
+		claims, _ := accesstoken.ClaimsFromContext(r.Context())
+		sub := claims.Subject()
+		writeJSON(w, http.StatusOK, OrdersResponse{Owner: sub, Orders: OrdersFor(sub)})
 	})
 	mux.HandleFunc("GET /whoami", func(w http.ResponseWriter, r *http.Request) {
-		claims, token, ok := authenticate(w, r, v)
-		if !ok {
-			return
-		}
+		claims, _ := accesstoken.ClaimsFromContext(r.Context())
 		headers := make(map[string][]string, len(r.Header))
 		for k, vs := range r.Header {
 			if k != "Authorization" {
 				headers[k] = vs
 			}
 		}
-		sum := sha256.Sum256([]byte(token))
+		// The middleware took the token from this one header (RFC 6750 §2.1).
+		_, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		sum := sha256.Sum256([]byte(strings.TrimLeft(token, " ")))
 		writeJSON(w, http.StatusOK, WhoAmIResponse{
-			Claims:        claims,
+			Claims:        claims.Raw(),
 			Headers:       headers,
 			Authorization: Authorization{Scheme: "Bearer", TokenSHA256: hex.EncodeToString(sum[:])},
 		})
 	})
-	return mux, nil
-}
-
-// authenticate reads the bearer token from the Authorization header only
-// (RFC 6750 §2.1) and verifies it; on failure it answers 401 and returns
-// false.
-func authenticate(w http.ResponseWriter, r *http.Request, v Verifier) (json.RawMessage, string, bool) {
-	scheme, token, found := strings.Cut(r.Header.Get("Authorization"), " ")
-	if !found || !strings.EqualFold(scheme, "Bearer") || token == "" {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="demo-api"`)
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_request", "error_description": "a bearer access token is required"})
-		return nil, "", false
-	}
-	claims, err := v.Verify(r.Context(), token)
-	if err != nil {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="demo-api", error="invalid_token"`)
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token", "error_description": "the access token is not valid"})
-		return nil, "", false
-	}
-	return claims, token, true
+	return v.Middleware(mux), nil
 }
 
 func writeJSON(w http.ResponseWriter, status int, body any) {

@@ -11,8 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coreos/go-oidc/v3/oidc"
-
+	"gatehouse/bff/accesstoken"
 	"gatehouse/bff/demoapi"
 	"gatehouse/bff/internal/fakeidp"
 )
@@ -20,11 +19,13 @@ import (
 func start(t *testing.T) (*fakeidp.Provider, http.Handler) {
 	t.Helper()
 	idp := fakeidp.New(t)
-	p, err := oidc.NewProvider(context.Background(), idp.Issuer)
+	v, err := accesstoken.New(context.Background(), accesstoken.Config{
+		Issuer: idp.Issuer, Audiences: []string{"api://default"}, Realm: "demo-api",
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := demoapi.New(demoapi.OIDCVerifier(p.Verifier(&oidc.Config{ClientID: "api://default"})))
+	h, err := demoapi.New(v)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,10 +82,12 @@ func TestRefusesBadTokens(t *testing.T) {
 		{"no token", "", `Bearer realm="demo-api"`},
 		{"basic scheme", "Basic YTpi", `Bearer realm="demo-api"`},
 		{"garbage", "Bearer not-a-jwt", `error="invalid_token"`},
-		{"expired", "Bearer " + accessToken(idp, "a", func(c map[string]any) { c["exp"] = time.Now().Add(-time.Minute).Unix() }), `error="invalid_token"`},
+		{"expired", "Bearer " + accessToken(idp, "a", func(c map[string]any) { c["exp"] = time.Now().Add(-2 * time.Minute).Unix() }), `error="invalid_token"`},
 		{"other audience", "Bearer " + accessToken(idp, "a", func(c map[string]any) { c["aud"] = "api://other" }), `error="invalid_token"`},
 		{"other issuer", "Bearer " + accessToken(idp, "a", func(c map[string]any) { c["iss"] = "https://evil.example" }), `error="invalid_token"`},
 		{"other key", "Bearer " + accessToken(other, "a", func(c map[string]any) { c["iss"] = idp.Issuer }), `error="invalid_token"`},
+		{"ID token for the API's audience", "Bearer " + idp.Sign(map[string]any{"iss": idp.Issuer, "aud": "api://default", "sub": "a",
+			"nonce": "n", "at_hash": "h", "auth_time": time.Now().Unix(), "iat": time.Now().Unix(), "exp": time.Now().Add(time.Hour).Unix()}, "JWT"), `error="invalid_token"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -98,8 +101,12 @@ func TestRefusesBadTokens(t *testing.T) {
 		})
 	}
 	token := accessToken(idp, "a", nil)
-	if rec := get(h, "/orders?access_token="+token, ""); rec.Code != http.StatusUnauthorized {
-		t.Errorf("GET /orders?access_token= = %d; want 401 (tokens only in the Authorization header)", rec.Code)
+	for _, auth := range []string{"", "Bearer " + token} {
+		rec := get(h, "/orders?access_token="+token, auth)
+		if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Header().Get("WWW-Authenticate"), `error="invalid_request"`) {
+			t.Errorf("GET /orders?access_token= (with Authorization: %v) = %d, %q; want 400 invalid_request (tokens only in the Authorization header)",
+				auth != "", rec.Code, rec.Header().Get("WWW-Authenticate"))
+		}
 	}
 }
 

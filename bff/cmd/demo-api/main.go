@@ -1,7 +1,8 @@
 // Command demo-api is the demo resource server behind the BFF's /api/orders
 // route (package gatehouse/bff/demoapi). It accepts JWT access tokens from
-// OKTA_OAUTH2_ISSUER whose aud contains DEMO_API_AUDIENCE, checking the
-// signature against the issuer's JWKS, iss, aud and exp.
+// OKTA_OAUTH2_ISSUER whose aud contains DEMO_API_AUDIENCE, verified by
+// gatehouse/bff/accesstoken (RFC 9068: signature against the issuer's JWKS,
+// iss, aud, exp, nbf, iat, typ, no ID tokens).
 //
 //	OKTA_OAUTH2_ISSUER  required, e.g. https://dev-123.okta.com/oauth2/default
 //	DEMO_API_ADDR       default 127.0.0.1:9001
@@ -21,8 +22,8 @@ import (
 	"time"
 
 	"github.com/caarlos0/env/v11"
-	"github.com/coreos/go-oidc/v3/oidc"
 
+	"gatehouse/bff/accesstoken"
 	"gatehouse/bff/demoapi"
 )
 
@@ -49,12 +50,18 @@ func run(ctx context.Context) error {
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	client := &http.Client{Timeout: 10 * time.Second}
 	dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	provider, err := oidc.NewProvider(oidc.ClientContext(dctx, client), cfg.Issuer)
+	verifier, err := accesstoken.New(dctx, accesstoken.Config{
+		Issuer:     cfg.Issuer,
+		Audiences:  []string{cfg.Audience},
+		Realm:      "demo-api",
+		HTTPClient: client,
+		Logger:     log,
+	})
 	cancel()
 	if err != nil {
-		return fmt.Errorf("OKTA_OAUTH2_ISSUER: discovery: %w", err)
+		return fmt.Errorf("OKTA_OAUTH2_ISSUER / DEMO_API_AUDIENCE: %w", err)
 	}
-	h, err := demoapi.New(demoapi.OIDCVerifier(provider.Verifier(&oidc.Config{ClientID: cfg.Audience})))
+	h, err := demoapi.New(verifier)
 	if err != nil {
 		return err
 	}
