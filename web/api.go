@@ -78,9 +78,22 @@ func decodeResponse(res fetchResponse, out any) error {
 		e.Body = shared.Error{}
 	}
 	if e.Body.Message == "" {
-		e.Body.Message = statusMessage(res.Status)
+		e.Body.Message = codeMessage(e.Body.Code, res.Status)
 	}
 	return e
+}
+
+// codeMessage is the text for an error answer with code that did not say
+// more: a sentence for the codes the app explains, statusMessage otherwise.
+func codeMessage(code shared.Code, status int) string {
+	switch code {
+	case shared.CodeSessionExpired:
+		return "Your session has ended. Sign in again."
+	case shared.CodeProviderUnavailable:
+		return "Your sign-in provider is not answering. Your session is kept; try again in a moment."
+	default:
+		return statusMessage(status)
+	}
 }
 
 // statusMessage is the text for an error answer that did not say more.

@@ -35,6 +35,16 @@ func TestDecodeResponse(t *testing.T) {
 			wantStatus: 403, wantCode: shared.CodeCSRFRequired, wantMsg: "The server refused this request.", wantErr: true,
 		},
 		{
+			name:       "provider unavailable",
+			res:        fetchResponse{503, []byte(`{"error":"provider_unavailable","message":"Your sign-in provider is not answering, so your session could not be renewed. Try again in a moment."}`)},
+			wantStatus: 503, wantCode: shared.CodeProviderUnavailable, wantMsg: "Your sign-in provider is not answering, so your session could not be renewed. Try again in a moment.", wantErr: true,
+		},
+		{
+			name:       "provider unavailable without message",
+			res:        fetchResponse{503, []byte(`{"error":"provider_unavailable"}`)},
+			wantStatus: 503, wantCode: shared.CodeProviderUnavailable, wantMsg: "Your sign-in provider is not answering. Your session is kept; try again in a moment.", wantErr: true,
+		},
+		{
 			name:       "proxy error page",
 			res:        fetchResponse{502, []byte(`<html>Bad Gateway</html>`)},
 			wantStatus: 502, wantMsg: "The server had a problem. Try again in a moment.", wantErr: true,

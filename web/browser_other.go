@@ -26,3 +26,9 @@ func newerVersionActive(string) bool { return false }
 
 // onControllerChange does nothing outside the browser.
 func onControllerChange(func()) (release func()) { return func() {} }
+
+// pageVisible is always true outside the browser.
+func pageVisible() bool { return true }
+
+// onVisibilityChange does nothing outside the browser.
+func onVisibilityChange(func(visible bool)) (release func()) { return func() {} }

@@ -156,3 +156,26 @@ func onControllerChange(f func()) (release func()) {
 		listener.Release()
 	}
 }
+
+// pageVisible reports whether the page is visible (document.visibilityState
+// is "visible"): false in a background tab, a minimised window or a locked
+// screen.
+func pageVisible() bool {
+	return js.Global().Get("document").Get("visibilityState").String() == "visible"
+}
+
+// onVisibilityChange calls f (on JS's event loop: f must not block) with
+// pageVisible() each time the page's visibility changes (visibilitychange).
+// release removes the listener and releases its js.Func.
+func onVisibilityChange(f func(visible bool)) (release func()) {
+	doc := js.Global().Get("document")
+	listener := js.FuncOf(func(js.Value, []js.Value) any {
+		f(pageVisible())
+		return nil
+	})
+	doc.Call("addEventListener", "visibilitychange", listener)
+	return func() {
+		doc.Call("removeEventListener", "visibilitychange", listener)
+		listener.Release()
+	}
+}

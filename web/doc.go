@@ -16,6 +16,17 @@
 //	/login/error  shared.RouteLoginError: why a sign-in failed, and a retry
 //	anything else a not-found page
 //
+// While it knows a signed-in session and the page is visible, one app-wide
+// watcher (sessionwatch.go) polls shared.PathMe with shared.ParamSlide=false
+// every sessionPollInterval (5 s), so a session that ends on the server (idle
+// or maximum lifetime, a refused refresh, back-channel logout) shows within
+// seconds: the nav offers "Sign in" and a guarded page says "Your session has
+// ended" with "Sign in again" back to the same route, never redirecting by
+// itself. An API call answered 401 does the same at once. Within
+// sessionWarnBefore (2 minutes) of the end, the session banner
+// (sessionbanner.go) warns and offers "Stay signed in" (idle timeout) or
+// "Sign in again" (maximum length).
+//
 // Nothing about the user is stored in the browser: the session is app-wide
 // go-app state (Context.SetState), never persisted, and the service worker
 // never answers for /auth/, /api/, /healthz, /readyz or /metrics.

@@ -17,6 +17,11 @@ type navBar struct {
 	session    sessionState // the app-wide session, observed
 	signingOut bool
 	err        string // why sign-out failed
+
+	// ctx is OnMount's context, whose source is the nav: the sign-out's
+	// answer arrives through it even when the button is gone by then (the
+	// session watcher may find the session ended first).
+	ctx app.Context
 }
 
 func newNavBar() *navBar { return &navBar{} }
@@ -26,10 +31,13 @@ func (n *navBar) OnNav(ctx app.Context) {
 	n.path = ctx.Page().URL().Path
 }
 
-// OnMount observes the session and, on the app's first page, asks for it.
+// OnMount observes the session and, on the app's first page, asks for it
+// and starts the app's session watcher.
 func (n *navBar) OnMount(ctx app.Context) {
+	n.ctx = ctx
 	ctx.ObserveState(sessionStateKey, &n.session)
 	ensureSession(ctx)
+	startSessionWatch(ctx)
 }
 
 func (n *navBar) Render() app.UI {
@@ -87,8 +95,9 @@ func (n *navBar) account() app.UI {
 
 // signOut POSTs the logout to the BFF and goes to the redirectTo it answers
 // (the provider's logout page, which returns to "/").
-func (n *navBar) signOut(ctx app.Context, _ app.Event) {
+func (n *navBar) signOut(_ app.Context, _ app.Event) {
 	n.signingOut, n.err = true, ""
+	ctx := n.ctx
 	ctx.Async(func() {
 		var res shared.LogoutResponse
 		err := callBFF(ctx, http.MethodPost, shared.PathLogout, true, &res)

@@ -8,13 +8,23 @@ import (
 )
 
 // ordersPage is the guarded page "/orders": the demo API's orders through
-// the BFF's proxy, with a Reload button.
+// the BFF's proxy, with a Reload button. When the session ends while it is
+// open (an API call answered 401, or the session watcher found it gone), the
+// orders give way to the notice that says so. A failed call that is not a
+// 401 (503 provider_unavailable, 5xx, no answer) is shown with "Try again"
+// and leaves the session alone.
 type ordersPage struct {
 	app.Compo
 
 	guard  pageGuard
 	orders remote[ordersList]
 	seq    int // numbers loads, so that a stale answer is dropped
+
+	// ctx is OnNav's context, whose source is the page: loads answer through
+	// it, so that the answer arrives even when the button that asked ("Try
+	// again") is gone by then (go-app drops a Dispatch whose source is no
+	// longer mounted).
+	ctx app.Context
 }
 
 func newOrdersPage() *ordersPage { return &ordersPage{} }
@@ -24,10 +34,12 @@ func (p *ordersPage) OnNav(ctx app.Context) {
 	if app.IsServer {
 		return
 	}
+	p.ctx = ctx
 	p.guard.nav(ctx, p.load)
 }
 
-// load fetches the orders. UI goroutine; the fetch runs in ctx.Async.
+// load fetches the orders. UI goroutine; the fetch runs in ctx.Async. ctx
+// must be sourced on the page (OnNav's).
 func (p *ordersPage) load(ctx app.Context) {
 	p.seq++
 	seq := p.seq
@@ -41,9 +53,7 @@ func (p *ordersPage) load(ctx app.Context) {
 			}
 			if err != nil {
 				p.orders.status, p.orders.err = statusFailed, err
-				if status, _ := errorStatus(err); status == http.StatusUnauthorized {
-					clearSession(ctx) // the session the app knew is gone
-				}
+				sessionRefused(ctx, err) // a 401: the session the app knew is gone
 				return
 			}
 			p.orders = remote[ordersList]{status: statusLoaded, data: list}
@@ -51,8 +61,9 @@ func (p *ordersPage) load(ctx app.Context) {
 	})
 }
 
-func (p *ordersPage) reload(ctx app.Context, _ app.Event) {
-	p.load(ctx)
+// reload is "Reload" and "Try again".
+func (p *ordersPage) reload(_ app.Context, _ app.Event) {
+	p.load(p.ctx)
 }
 
 func (p *ordersPage) retry(ctx app.Context, _ app.Event) {
@@ -60,7 +71,7 @@ func (p *ordersPage) retry(ctx app.Context, _ app.Event) {
 }
 
 func (p *ordersPage) Render() app.UI {
-	allowed := p.guard.outcome == guardAllow
+	allowed := p.guard.allowed()
 	return layout(
 		app.Div().Class("page-head").Body(
 			app.H1().Text("Orders"),
@@ -92,6 +103,9 @@ func (p *ordersPage) showTable() bool {
 func (p *ordersPage) status() app.UI {
 	if p.guard.outcome != guardAllow {
 		return p.guard.view(p.retry)
+	}
+	if v := p.guard.sessionView(p.retry); v != nil {
+		return v // the session ended (or is being checked) since
 	}
 	switch p.orders.status {
 	case statusFailed:

@@ -54,6 +54,33 @@ func (g *pageGuard) decide(ctx app.Context, onAllow func(app.Context)) {
 	}
 }
 
+// allowed reports whether the page may show its content: allowed for this
+// navigation, and still signed in.
+func (g *pageGuard) allowed() bool {
+	_, ok := signedIn(g.session)
+	return g.outcome == guardAllow && ok
+}
+
+// sessionView is what a page the guard has allowed shows about the session
+// now: nil while it stands; "Your session has ended" with "Sign in again"
+// when it ended (found by the session watcher or an API call); the signed-out
+// notice; a note while it is checked again; the failure with "Try again". It
+// only shows: an ended session never navigates to sign-in by itself.
+func (g *pageGuard) sessionView(retry app.EventHandler) app.UI {
+	switch sessionOutcome(g.session) {
+	case guardAllow:
+		return nil
+	case guardExpired:
+		return sessionEndedNotice()
+	case guardSignIn:
+		return signedOutNotice()
+	case guardError:
+		return errorNotice("Could not check your session", userMessage(g.session.err), "Try again", retry)
+	default:
+		return note("Checking your session…")
+	}
+}
+
 // view is what the page shows while the guard has not allowed it: a note, a
 // notice with a button, or nil once allowed.
 func (g *pageGuard) view(retry app.EventHandler) app.UI {

@@ -38,27 +38,14 @@ func (p *profilePage) Render() app.UI {
 
 // showProfile: allowed for this navigation, and still signed in.
 func (p *profilePage) showProfile() bool {
-	_, ok := signedIn(p.guard.session)
-	return p.guard.outcome == guardAllow && ok
+	return p.guard.allowed()
 }
 
 func (p *profilePage) status() app.UI {
 	if p.guard.outcome != guardAllow {
 		return p.guard.view(p.retry)
 	}
-	// Allowed once; show what the session is now, without acting on it.
-	switch sessionOutcome(p.guard.session) {
-	case guardWait:
-		return note("Checking your session…")
-	case guardExpired:
-		return sessionEndedNotice()
-	case guardSignIn:
-		return signedOutNotice()
-	case guardError:
-		return errorNotice("Could not check your session", userMessage(p.guard.session.err), "Try again", p.retry)
-	default:
-		return nil
-	}
+	return p.guard.sessionView(p.retry)
 }
 
 func (p *profilePage) retry(ctx app.Context, _ app.Event) {
@@ -74,6 +61,7 @@ func profileDetails(s shared.Session, now time.Time, loc *time.Location) app.UI 
 		detail("Groups", groupList(s.Groups)),
 		detail("Signed in at", timeView(s.AuthTime, now, loc)),
 		detail("Session ends", timeView(s.ExpiresAt, now, loc)),
+		detail("Session limit", timeView(s.MaxExpiresAt, now, loc)),
 	)
 }
 

@@ -75,9 +75,10 @@ func TestProfileDetails(t *testing.T) {
 	now := time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)
 	s := shared.Session{
 		Subject: "00u1", Name: "Alice Anderson", Email: "alice@example.com", PreferredUsername: "alice",
-		Groups:    []string{"Everyone", "Admins"},
-		AuthTime:  time.Date(2026, 11, 29, 8, 0, 0, 0, time.UTC),
-		ExpiresAt: time.Date(2026, 11, 29, 20, 0, 0, 0, time.UTC),
+		Groups:       []string{"Everyone", "Admins"},
+		AuthTime:     time.Date(2026, 11, 29, 8, 0, 0, 0, time.UTC),
+		ExpiresAt:    time.Date(2026, 11, 29, 20, 0, 0, 0, time.UTC),
+		MaxExpiresAt: time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC),
 	}
 	got := text(profileDetails(s, now, time.FixedZone("UTC+1", 3600)))
 	mustContain(t, "profileDetails", got,
@@ -85,6 +86,7 @@ func TestProfileDetails(t *testing.T) {
 		"Groups Everyone Admins",
 		"Signed in at Sun 29 Nov 2026, 09:00 UTC+1 (1 hour ago)",
 		"Session ends Sun 29 Nov 2026, 21:00 UTC+1 (in 11 hours)",
+		"Session limit Mon 30 Nov 2026, 09:00 UTC+1 (in 23 hours)",
 	)
 	html := app.HTMLString(profileDetails(s, now, time.UTC))
 	mustContain(t, "profileDetails", html, "<dl", "<dt>Name</dt>", `datetime="2026-11-29T20:00:00Z"`)
@@ -150,7 +152,10 @@ func TestGuardViews(t *testing.T) {
 func TestOrdersPageStates(t *testing.T) {
 	expired := &httpError{Status: http.StatusUnauthorized, Body: shared.Error{Code: shared.CodeSessionExpired, Message: "Your session has ended."}}
 	csrf := &httpError{Status: http.StatusForbidden, Body: shared.Error{Code: shared.CodeCSRFRequired, Message: "Missing X-CSRF header."}}
+	unavailable := &httpError{Status: http.StatusServiceUnavailable, Body: shared.Error{Code: shared.CodeProviderUnavailable, Message: "Your sign-in provider is not answering."}}
 	list := ordersList{Orders: []order{{ID: "ORD-1001", Item: "Tea set"}}}
+	allowed := pageGuard{outcome: guardAllow, session: sessionState{status: statusLoaded, data: shared.Session{Subject: "00u1"}}}
+	ended := pageGuard{outcome: guardAllow, session: sessionState{status: statusFailed, err: expired}}
 	tests := []struct {
 		name    string
 		p       ordersPage
@@ -158,11 +163,14 @@ func TestOrdersPageStates(t *testing.T) {
 		notWant string
 	}{
 		{"guard pending", ordersPage{}, []string{"Orders", "Checking your session…"}, "Reload"},
-		{"loading", ordersPage{guard: pageGuard{outcome: guardAllow}, orders: remote[ordersList]{status: statusLoading}}, []string{"Reload", "Loading orders…"}, "<table"},
-		{"loaded", ordersPage{guard: pageGuard{outcome: guardAllow}, orders: remote[ordersList]{status: statusLoaded, data: list}}, []string{"Reload", "<table", "ORD-1001"}, "Loading"},
-		{"reloading keeps the table", ordersPage{guard: pageGuard{outcome: guardAllow}, orders: remote[ordersList]{status: statusLoading, data: list}}, []string{"Loading orders…", "ORD-1001", "disabled"}, "No orders"},
-		{"session ended on the API", ordersPage{guard: pageGuard{outcome: guardAllow}, orders: remote[ordersList]{status: statusFailed, err: expired, data: list}}, []string{"Your session has ended", "Sign in again"}, "ORD-1001"},
-		{"API error", ordersPage{guard: pageGuard{outcome: guardAllow}, orders: remote[ordersList]{status: statusFailed, err: csrf}}, []string{"Could not load your orders", "Missing X-CSRF header.", "Try again"}, "<table"},
+		{"loading", ordersPage{guard: allowed, orders: remote[ordersList]{status: statusLoading}}, []string{"Reload", "Loading orders…"}, "<table"},
+		{"loaded", ordersPage{guard: allowed, orders: remote[ordersList]{status: statusLoaded, data: list}}, []string{"Reload", "<table", "ORD-1001"}, "Loading"},
+		{"reloading keeps the table", ordersPage{guard: allowed, orders: remote[ordersList]{status: statusLoading, data: list}}, []string{"Loading orders…", "ORD-1001", "disabled"}, "No orders"},
+		{"session ended on the API", ordersPage{guard: allowed, orders: remote[ordersList]{status: statusFailed, err: expired, data: list}}, []string{"Your session has ended", "Sign in again"}, "ORD-1001"},
+		{"API error", ordersPage{guard: allowed, orders: remote[ordersList]{status: statusFailed, err: csrf}}, []string{"Could not load your orders", "Missing X-CSRF header.", "Try again"}, "<table"},
+		{"provider unavailable", ordersPage{guard: allowed, orders: remote[ordersList]{status: statusFailed, err: unavailable, data: list}}, []string{"Could not load your orders", "Your sign-in provider is not answering.", "Try again", "Reload"}, "<table"},
+		{"session ended since (watcher)", ordersPage{guard: ended, orders: remote[ordersList]{status: statusLoaded, data: list}}, []string{"Your session has ended", "Sign in again"}, "ORD-1001"},
+		{"session ended since hides Reload", ordersPage{guard: ended, orders: remote[ordersList]{status: statusLoaded, data: list}}, []string{"Orders"}, "Reload"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

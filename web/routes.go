@@ -28,7 +28,8 @@ const notFoundPattern = "^/[^\"\\\\<>`\\s\\x00-\\x1f\\x7f]*$"
 
 var registerOnce sync.Once
 
-// Register registers the app's routes and its session loader with go-app.
+// Register registers the app's routes, its session loader and its session
+// watcher with go-app.
 // Call it once before app.RunWhenOnBrowser in the WASM main, and once in the
 // server before serving Handler (go-app prerenders pages on the server).
 // Calling it again does nothing.
@@ -40,6 +41,7 @@ var registerOnce sync.Once
 func Register() {
 	registerOnce.Do(func() {
 		app.Handle(actionLoadSession, handleLoadSession)
+		app.Handle(actionWatchSession, handleWatchSession)
 
 		app.Route(shared.RouteHome, func() app.Composer { return newHomePage() })
 		app.Route(routeProfile, func() app.Composer { return newProfilePage() })

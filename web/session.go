@@ -53,8 +53,9 @@ func displayName(s shared.Session) string {
 
 // ensureSession asks the BFF for the session when the app has not asked yet,
 // when the last answer was no answer (network, 5xx), or when the session it
-// knows has passed its expires_at. Otherwise the known state stands: the app
-// asks again after any 401 (see clearSession). UI goroutine only.
+// knows has passed its expires_at. Otherwise the known state stands: the
+// session watcher (sessionwatch.go) keeps a signed-in state current, and a 401
+// stands until a new sign-in. UI goroutine only.
 func ensureSession(ctx app.Context) {
 	var s sessionState
 	ctx.GetState(sessionStateKey, &s)
@@ -85,6 +86,26 @@ func clearSession(ctx app.Context) {
 	}
 	ctx.SetState(sessionStateKey, sessionState{status: statusLoading})
 	ctx.NewAction(actionLoadSession)
+}
+
+// sessionRefused updates the app-wide session at once when an API call was
+// answered 401, without waiting for the session watcher: the BFF's own codes
+// (shared.CodeSessionExpired, shared.CodeUnauthenticated) end the known
+// session with that answer; any other 401 (the API behind the BFF refusing
+// the token) has the app ask the BFF again (clearSession). Any other error,
+// such as 503 shared.CodeProviderUnavailable, leaves the session as it is.
+// UI goroutine only.
+func sessionRefused(ctx app.Context, err error) {
+	status, code := errorStatus(err)
+	if status != http.StatusUnauthorized {
+		return
+	}
+	switch code {
+	case shared.CodeSessionExpired, shared.CodeUnauthenticated:
+		storeSessionAnswer(ctx, shared.Session{}, err) // as if PathMe said so
+	default:
+		clearSession(ctx)
+	}
 }
 
 // setSignedOut records that the user signed out (the BFF said so).

@@ -8,11 +8,12 @@ import (
 // state. Texts here are what the e2e tests select on.
 
 // layout is every page's frame: the header with the nav, the update banner,
-// the page's content in <main>, and a footer.
+// the session banner, the page's content in <main>, and a footer.
 func layout(content ...app.UI) app.UI {
 	return app.Div().Class("app").Body(
 		newNavBar(),
 		newUpdateBanner(),
+		newSessionBanner(),
 		app.Main().ID("main").Class("main").Body(content...),
 		app.Footer().Class("site-footer").Body(
 			app.P().Text("Gatehouse keeps your tokens on the server. This app stores nothing about you in the browser."),

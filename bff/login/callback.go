@@ -50,7 +50,10 @@ func (rp *RelyingParty) CallbackHandler() http.Handler {
 			rp.fail(w, r, shared.CodeLoginFailed, err)
 			return
 		}
-		c, cerr := r.Cookie(BindingCookieName)
+		cookieName := BindingCookieName(state)
+		c, cerr := r.Cookie(cookieName)
+		// The cookie has done its job, whatever happens next.
+		http.SetCookie(w, &http.Cookie{Name: cookieName, Path: "/", MaxAge: -1, Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 		if cerr != nil || subtle.ConstantTimeCompare([]byte(hashBinding(c.Value)), []byte(tx.BrowserBinding)) != 1 {
 			rp.fail(w, r, shared.CodeInvalidState, errors.New("login: the sign-in was started by another browser (binding cookie missing or different)"))
 			return

@@ -32,11 +32,21 @@ import (
 	"gatehouse/shared"
 )
 
-// BindingCookieName is the short-lived cookie that binds pending sign-ins to
-// the browser that started them. It is SameSite=Lax, not Strict: the
-// provider's redirect back to the callback is a cross-site navigation, on
-// which a Strict cookie is not sent (field case F06).
-const BindingCookieName = "__Host-gatehouse-login"
+// BindingCookiePrefix starts the name of the short-lived cookie that binds
+// one pending sign-in to the browser that started it. Each sign-in has its
+// own cookie, named after its state (BindingCookieName), so that tabs
+// signing in at the same moment never overwrite each other's (field case
+// F05). It is SameSite=Lax, not Strict: the provider's redirect back to the
+// callback is a cross-site navigation, on which a Strict cookie is not sent
+// (F06).
+const BindingCookiePrefix = "__Host-gatehouse-login-"
+
+// BindingCookieName returns the name of the binding cookie of the sign-in
+// with this state: BindingCookiePrefix and 16 hex digits of its SHA-256.
+func BindingCookieName(state string) string {
+	sum := sha256.Sum256([]byte(state))
+	return BindingCookiePrefix + hex.EncodeToString(sum[:8])
+}
 
 // DefaultTransactionTTL is how long a sign-in may take, from /auth/login to
 // the callback.
@@ -118,18 +128,13 @@ func New(cfg Config) (*RelyingParty, error) {
 
 // LoginHandler serves GET /auth/login?returnTo=/path (shared.PathLogin): it
 // stores a new Transaction (state, nonce, code_verifier, return path),
-// binds it to this browser with the BindingCookieName cookie, and answers
+// binds it to this browser with its own binding cookie, and answers
 // 302 to the provider's authorization endpoint with response_type=code,
 // code_challenge_method=S256, state and nonce.
 func (rp *RelyingParty) LoginHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		now := rp.cfg.Now()
-		binding := ""
-		if c, err := r.Cookie(BindingCookieName); err == nil && len(c.Value) >= 26 && len(c.Value) <= 64 {
-			binding = c.Value // another tab's pending sign-in uses it too
-		} else {
-			binding = rand.Text()
-		}
+		binding := rand.Text()
 		tx := Transaction{
 			State:          rand.Text(),
 			Nonce:          rand.Text(),
@@ -144,7 +149,7 @@ func (rp *RelyingParty) LoginHandler() http.Handler {
 			return
 		}
 		http.SetCookie(w, &http.Cookie{
-			Name:     BindingCookieName,
+			Name:     BindingCookieName(tx.State),
 			Value:    binding,
 			Path:     "/",
 			MaxAge:   int(rp.cfg.TransactionTTL / time.Second),

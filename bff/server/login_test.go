@@ -43,12 +43,15 @@ func TestSignInFlow(t *testing.T) {
 	if len(q.Get("state")) < 22 || len(q.Get("nonce")) < 22 || q.Get("state") == q.Get("nonce") {
 		t.Errorf("state %q and nonce %q must be distinct random values", q.Get("state"), q.Get("nonce"))
 	}
-	bc := setCookie(resp, login.BindingCookieName)
+	bc := setCookie(resp, login.BindingCookieName(q.Get("state")))
 	if bc == nil || !bc.Secure || !bc.HttpOnly || bc.SameSite != http.SameSiteLaxMode || bc.Path != "/" || bc.Domain != "" || bc.MaxAge <= 0 {
 		t.Fatalf("login cookie = %+v; want __Host- Secure HttpOnly SameSite=Lax Path=/ with Max-Age (F06)", bc)
 	}
 
 	resp = b.callback(t, c, b.idp.Authorize(t, authURL.String(), fakeidp.Alice))
+	if cleared := setCookie(resp, login.BindingCookieName(q.Get("state"))); cleared == nil || cleared.MaxAge >= 0 {
+		t.Errorf("callback login cookie = %v; want it cleared", cleared)
+	}
 	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != b.url+"/orders?page=2" {
 		t.Fatalf("callback = %d Location %q; want 302 to %s/orders?page=2", resp.StatusCode, resp.Header.Get("Location"), b.url)
 	}

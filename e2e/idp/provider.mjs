@@ -9,6 +9,11 @@ import { errorPage, logoutPage, postLogoutPage } from './views.mjs';
 
 const OIDC_SCOPES = ['openid', 'profile', 'email', 'offline_access', 'groups'];
 
+function isLoopback(hostname) {
+  return hostname === 'localhost' || hostname.endsWith('.localhost')
+    || /^127\./.test(hostname) || hostname === '[::1]' || hostname === '::1';
+}
+
 export function createProvider(cfg, { privateJwks, cookieKeys }) {
   const allScopes = [...OIDC_SCOPES, ...cfg.apiScopes];
   const known = new Set(allScopes);
@@ -49,6 +54,16 @@ export function createProvider(cfg, { privateJwks, cookieKeys }) {
       id_token_signed_response_alg: 'RS256',
     },
     clientBasedCORS: () => false, // the BFF calls the provider server to server
+    // oidc-provider refuses outgoing calls to special-use addresses (SSRF protection). The dev
+    // provider's one outgoing call is the back-channel logout to the BFF, which runs on loopback:
+    // allow loopback targets, keep the protection for anything else.
+    fetch(url, options) {
+      if (isLoopback(new URL(url).hostname)) {
+        const { dispatcher, ...rest } = options;
+        return globalThis.fetch(url, rest);
+      }
+      return globalThis.fetch(url, options);
+    },
 
     // openid also releases auth_time and amr, as Okta's ID tokens carry both.
     claims: { ...SCOPE_CLAIMS, openid: ['sub', 'auth_time', 'amr'] },

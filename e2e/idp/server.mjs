@@ -14,6 +14,14 @@ const { privateJwks, keySet } = await loadSigningKeys(cfg.jwksFile);
 const provider = createProvider(cfg, { privateJwks, cookieKeys: loadCookieKeys(cfg.cookieKeys) });
 provider.use(interactionRoutes(cfg, provider));
 provider.use(oktaCompat(cfg, keySet));
+// Back-channel logout calls to the BFF: one line each (never the logout token).
+provider.on('backchannel.success', (_ctx, client, accountId, sid) => {
+  process.stdout.write(`back-channel logout to ${client.backchannelLogoutUri} for ${accountId} (sid ${sid ? 'set' : 'none'}): ok\n`);
+});
+provider.on('backchannel.error', (_ctx, err, client) => {
+  process.stderr.write(`back-channel logout to ${client.backchannelLogoutUri} failed: ${err.message}${err.cause ? ` (${err.cause.message ?? err.cause})` : ''}\n`);
+});
+
 provider.on('server_error', (_ctx, err) => {
   console.error('dev IdP server_error:', err?.stack || err);
 });

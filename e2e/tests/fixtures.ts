@@ -70,7 +70,7 @@ async function record(traffic: Traffic, response: Response): Promise<void> {
 /**
  * `traffic` records what the page receives; after each test it checks what must always hold:
  * every cookie the BFF set is __Host-, Secure, HttpOnly, Path=/, without Domain, SameSite=Strict
- * for the session and Lax for the short-lived login cookie (field case F06); and the page had no
+ * for the session and Lax for the short-lived login cookies (field case F06); and the page had no
  * uncaught error and no Content-Security-Policy violation.
  */
 export const test = base.extend<{ traffic: Traffic }>({
@@ -95,7 +95,7 @@ export const test = base.extend<{ traffic: Traffic }>({
         expect(c.attributes.get('path'), `${where}: Path`).toBe('/');
         expect(c.attributes.has('domain'), `${where}: no Domain`).toBe(false);
         const sameSite = c.attributes.get('samesite')?.toLowerCase();
-        expect(sameSite, `${where}: SameSite`).toBe(c.name === '__Host-gatehouse-login' ? 'lax' : 'strict');
+        expect(sameSite, `${where}: SameSite`).toBe(c.name.startsWith('__Host-gatehouse-login-') ? 'lax' : 'strict');
       }
       expect(traffic.errors, 'page errors and CSP violations').toEqual([]);
     },

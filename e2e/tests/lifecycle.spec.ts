@@ -138,3 +138,19 @@ test('sign-out revokes the refresh token at the provider', async ({ page }) => {
   expect(reuse.status).toBe(400);
   expect(reuse.body.error).toBe('invalid_grant');
 });
+test('signing out at the provider from outside the SPA signs the open SPA out within seconds (back-channel logout)', async ({ page, context }) => {
+  await signInAt(page, '/profile', USERS.alice);
+  await expect(page.getByRole('banner').getByRole('button', { name: 'Sign out' })).toBeVisible();
+
+  // Another tab signs out at the provider itself (its own logout page, no id_token_hint).
+  const provider = await context.newPage();
+  await provider.goto(`${IDP_ISSUER}/v1/logout`);
+  await provider.getByRole('button', { name: 'Sign out' }).click();
+  await expect(provider).not.toHaveURL(/\/v1\/logout$/);
+
+  // The open SPA notices at its next session check.
+  await expect(page.getByRole('main').getByRole('heading', { name: 'Your session has ended' })).toBeVisible({ timeout: 15_000 });
+  await expect(page.getByRole('banner').getByRole('button', { name: 'Sign in' })).toBeVisible();
+  expect(await me(page)).toMatchObject({ status: 401, body: { error: 'session_expired' } });
+  expect(page.url()).toBe(`${BFF_ORIGIN}/profile`);
+});
