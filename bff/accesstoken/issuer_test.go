@@ -23,6 +23,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 
 	"gatehouse/bff/accesstoken"
+	"gatehouse/bff/internal/fakeclock"
 )
 
 // This file is the fake authorization server the tests run against: an
@@ -34,24 +35,9 @@ import (
 var start = time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
 
 // clock is an injected clock that only moves when told.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+type clock = fakeclock.Clock
 
-func newClock() *clock { return &clock{now: start} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+func newClock() *clock { return fakeclock.New(start) }
 
 // testKey is a signing key of the fake issuer.
 type testKey struct {

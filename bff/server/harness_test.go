@@ -18,6 +18,7 @@ import (
 
 	"github.com/alexedwards/scs/v2/memstore"
 
+	"gatehouse/bff/internal/fakeclock"
 	"gatehouse/bff/internal/fakeidp"
 	"gatehouse/bff/login"
 	"gatehouse/bff/provider"
@@ -36,23 +37,8 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// clock is a settable clock shared by the BFF and the fake provider.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+// clock is the clock shared by the BFF and the fake provider.
+type clock = fakeclock.Clock
 
 // upstream records what the proxy sent it.
 type upstream struct {
@@ -104,7 +90,7 @@ func startBFFWith(t *testing.T, opt options, setup func(*fakeidp.Provider)) *bff
 	if opt.providerTimeout == 0 {
 		opt.providerTimeout = 5 * time.Second
 	}
-	clk := &clock{now: time.Now()}
+	clk := fakeclock.New(time.Now())
 	fake := fakeidp.New(t)
 	fake.Now = clk.Now
 	if setup != nil {
