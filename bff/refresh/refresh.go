@@ -128,8 +128,6 @@ func (f *Refresher) AccessToken(r *http.Request) (string, error) {
 			return "", err
 		}
 		return saved.Tokens.AccessToken, nil
-	case errors.Is(err, context.Canceled):
-		return "", err
 	case errors.Is(err, errEndSession):
 		f.cfg.Log.WarnContext(r.Context(), "session ended at refresh", "sub", rec.User.Subject, "error", err.Error())
 		f.cfg.Sessions.End(r.Context(), rec.ID, shared.CodeSessionExpired)
@@ -160,7 +158,13 @@ var errEndSession = errors.New("refresh: the session cannot continue")
 // refresh redeems rec's refresh token and returns the record with the new
 // token set, or an error wrapping errEndSession when the provider refused
 // the grant or the new ID token does not belong to this session.
+//
+// The refresh outlives the browser's request: a provider that rotates
+// refresh tokens may already have rotated this one when the browser goes
+// away, and dropping its answer then would lose the session. Only the HTTP
+// client's time-out bounds it.
 func (f *Refresher) refresh(ctx context.Context, rec session.Record) (session.Record, error) {
+	ctx = context.WithoutCancel(ctx)
 	p := f.cfg.Provider
 	tok, err := p.OAuth2.TokenSource(p.Context(ctx), &oauth2.Token{RefreshToken: rec.Tokens.RefreshToken}).Token()
 	if err != nil {

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -428,5 +429,41 @@ func TestLogoutSucceedsWhenRevocationFails(t *testing.T) {
 	}
 	if status, _, _ := b.meStatus(t, c, ""); status != 401 {
 		t.Fatalf("/auth/me after logout = %d; want 401", status)
+	}
+}
+
+func TestRefreshSurvivesTheBrowserGoingAway(t *testing.T) {
+	// A provider that rotates refresh tokens has rotated this one once it
+	// answers: the BFF must keep that answer even if the browser left.
+	started, gate := make(chan struct{}), make(chan struct{})
+	b := startBFFWith(t, long, func(p *fakeidp.Provider) { p.RefreshStarted, p.RefreshGate = started, gate })
+	c := b.browser(t)
+	b.signIn(t, c, "/")
+	b.clock.Advance(time.Hour)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, b.url+"/api/orders/orders", nil)
+		req.Header.Set(shared.HeaderCSRF, shared.CSRFValue)
+		resp, err := c.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		done <- err
+	}()
+	<-started // the refresh is at the provider
+	cancel()
+	if err := <-done; err == nil {
+		t.Fatal("the cancelled request succeeded; want it cancelled")
+	}
+	close(gate) // the provider answers now, rotating the refresh token
+	b.idp.RefreshStarted = nil
+
+	if status, code := b.apiStatus(t, c); status != 200 {
+		t.Fatalf("/api after the browser left mid-refresh = %d %s; want 200", status, code)
+	}
+	if got := b.idp.GrantCalls("refresh_token"); got != 1 {
+		t.Errorf("refresh grants = %d; want 1 (the answer the browser did not wait for was kept)", got)
 	}
 }

@@ -67,6 +67,9 @@ type Provider struct {
 	// RefreshGate, when set, is received from before each refresh is
 	// answered, so a test can hold refreshes back.
 	RefreshGate chan struct{}
+	// RefreshStarted, when set, is sent to when a refresh request arrives
+	// (before RefreshGate), so a test knows one is in flight.
+	RefreshStarted chan struct{}
 
 	key    *rsa.PrivateKey
 	keyID  string
@@ -227,6 +230,9 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	grantType := r.PostForm.Get("grant_type")
+	if grantType == "refresh_token" && p.RefreshStarted != nil {
+		p.RefreshStarted <- struct{}{}
+	}
 	if grantType == "refresh_token" && p.RefreshGate != nil {
 		<-p.RefreshGate
 	}
