@@ -9,7 +9,6 @@ import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 
 import {
   BFF_ORIGIN,
   IDP_ACCESS_TOKEN_TTL,
-  setAccessTokenTTL,
   IDP_AUDIENCE,
   IDP_CLIENT_ID,
   IDP_CLIENT_SECRET,
@@ -18,6 +17,7 @@ import {
   IDP_ORIGIN,
   POST_LOGOUT_REDIRECT_URI,
   REDIRECT_URI,
+  setAccessTokenTTL,
   USERS,
 } from '../env';
 
@@ -124,6 +124,18 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   await setAccessTokenTTL(null);
 });
+
+/** alice's profile, email and groups claims, in her ID token and at userinfo alike. */
+const ALICE_CLAIMS = {
+  sub: USERS.alice.id,
+  name: 'Alice Anderson',
+  given_name: 'Alice',
+  family_name: 'Anderson',
+  preferred_username: 'alice@example.com',
+  email: 'alice@example.com',
+  email_verified: true,
+  groups: ['Everyone', 'Admins'],
+};
 
 const random = () => randomBytes(32).toString('base64url');
 
@@ -344,17 +356,7 @@ test('code flow with PKCE issues Okta-shaped access, ID and refresh tokens', asy
   const { payload: id } = await jwtVerify(tokens.id_token!, jwks, {
     issuer: IDP_ISSUER, audience: IDP_CLIENT_ID, algorithms: ['RS256'],
   });
-  expect(id).toMatchObject({
-    sub: USERS.alice.id,
-    name: 'Alice Anderson',
-    given_name: 'Alice',
-    family_name: 'Anderson',
-    preferred_username: 'alice@example.com',
-    email: 'alice@example.com',
-    email_verified: true,
-    groups: ['Everyone', 'Admins'],
-    nonce: req.nonce,
-  });
+  expect(id).toMatchObject({ ...ALICE_CLAIMS, nonce: req.nonce });
   expect(typeof id.auth_time).toBe('number');
   expect(typeof id.sid).toBe('string');
   expect(id.amr).toEqual(['pwd']);
@@ -415,16 +417,7 @@ test('userinfo accepts the JWT access token and refuses anything else', async ({
 
   const ok = await userinfo(tokens.access_token);
   expect(ok.status).toBe(200);
-  expect(ok.body).toEqual({
-    sub: USERS.alice.id,
-    name: 'Alice Anderson',
-    given_name: 'Alice',
-    family_name: 'Anderson',
-    preferred_username: 'alice@example.com',
-    email: 'alice@example.com',
-    email_verified: true,
-    groups: ['Everyone', 'Admins'],
-  });
+  expect(ok.body).toEqual(ALICE_CLAIMS);
 
   for (const bad of [undefined, 'not-a-jwt', tokens.id_token!, `${tokens.access_token.slice(0, -4)}AAAA`]) {
     const res = await userinfo(bad);

@@ -11,7 +11,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -25,6 +24,7 @@ import (
 
 	"gatehouse/bff/accesstoken"
 	"gatehouse/bff/demoapi"
+	"gatehouse/bff/internal/serve"
 )
 
 type config struct {
@@ -71,17 +71,5 @@ func run(ctx context.Context) error {
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	log.Info("demo-api listening", "addr", ln.Addr().String(), "issuer", cfg.Issuer, "audience", cfg.Audience)
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer scancel()
-	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return serve.Run(ctx, srv, ln, log)
 }

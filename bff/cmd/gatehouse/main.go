@@ -7,7 +7,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -21,6 +20,7 @@ import (
 	"github.com/alexedwards/scs/v2/memstore"
 
 	"gatehouse/bff/config"
+	"gatehouse/bff/internal/serve"
 	"gatehouse/bff/login"
 	"gatehouse/bff/provider"
 	"gatehouse/bff/proxy"
@@ -134,20 +134,7 @@ func run(ctx context.Context, environ []string, stderr io.Writer) error {
 	log.Info("gatehouse listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL.String(),
 		"issuer", cfg.Issuer, "routes", len(routes), "version", app.Version())
 
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	log.Info("shutting down")
-	shutdownCtx, cancelShutdown := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancelShutdown()
-	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return serve.Run(ctx, srv, ln, log)
 }
 
 // reachable reports whether the provider's discovery document answers 200
