@@ -1,0 +1,98 @@
+package redisstore_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"gatehouse/bff/internal/redistest"
+	"gatehouse/bff/internal/store"
+	"gatehouse/bff/internal/store/redisstore"
+	"gatehouse/bff/internal/store/storetest"
+)
+
+func open(t *testing.T, url, prefix string) *redisstore.Store {
+	t.Helper()
+	s, err := redisstore.Open(context.Background(), url, redisstore.Options{Prefix: prefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestContract(t *testing.T) {
+	srv := redistest.Start(t)
+	var n atomic.Int32
+	prefixes := map[store.Store]string{}
+	storetest.Run(t, storetest.Harness{
+		// Each subtest gets its own key prefix: an empty store on the same server.
+		New: func(t *testing.T) store.Store {
+			p := fmt.Sprintf("test%d:", n.Add(1))
+			s := open(t, srv.URL(0), p)
+			prefixes[s] = p
+			return s
+		},
+		// A second client with its own connections, as a second replica.
+		Peer: func(t *testing.T, s store.Store) store.Store { return open(t, srv.URL(0), prefixes[s]) },
+	})
+}
+
+func TestOpenFails(t *testing.T) {
+	srv := redistest.Start(t)
+	port := srv.Addr[strings.LastIndex(srv.Addr, ":")+1:]
+	srv.Stop()
+	tests := []struct {
+		name, url, notInError string
+	}{
+		{"nobody listening", "redis://127.0.0.1:" + port + "/0", ""},
+		{"bad scheme", "http://127.0.0.1:" + port, ""},
+		{"unparsable, with a password", "redis://user:s3cret-pw@127.0.0.1:%zz/0", "s3cret-pw"},
+		{"refused, with a password", "redis://user:s3cret-pw@127.0.0.1:" + port + "/0", "s3cret-pw"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			_, err := redisstore.Open(ctx, tt.url, redisstore.Options{})
+			if err == nil {
+				t.Fatalf("Open(%q) succeeded; want an error", tt.url)
+			}
+			if tt.notInError != "" && strings.Contains(err.Error(), tt.notInError) {
+				t.Fatalf("Open error %q shows the password", err)
+			}
+		})
+	}
+}
+
+func TestFrozenServerFailsWithinTheTimeout(t *testing.T) {
+	srv := redistest.Start(t)
+	s, err := redisstore.Open(context.Background(), srv.URL(0), redisstore.Options{Timeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	if err := s.Put(ctx, "k", []byte("v"), time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	srv.Freeze()
+	if _, err := s.Get(ctx, "k"); err == nil || errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("Get on a frozen server = %v; want a store error, not ErrNotFound", err)
+	}
+	srv.Thaw()
+	// Back: the same handle works again.
+	var v []byte
+	for v, err = s.Get(ctx, "k"); err != nil; v, err = s.Get(ctx, "k") {
+		if ctx.Err() != nil {
+			t.Fatal(err)
+		}
+	}
+	if string(v) != "v" {
+		t.Fatalf("Get after thaw = %q; want v", v)
+	}
+}
