@@ -34,6 +34,9 @@ const (
 	CodeUpstreamUnavailable Code = "upstream_unavailable"
 	// CodeProviderUnavailable: the OpenID provider did not answer or failed. 503.
 	CodeProviderUnavailable Code = "provider_unavailable"
+	// CodeSessionStoreUnavailable: the BFF's session store (Redis, its file)
+	// did not answer. The session is kept; trying again later works. 503.
+	CodeSessionStoreUnavailable Code = "session_store_unavailable"
 	// CodeInternal: a fault in the BFF; details are in its log only. 500.
 	CodeInternal Code = "internal"
 )
@@ -73,7 +76,7 @@ func (c Code) HTTPStatus() int {
 		return http.StatusTooManyRequests
 	case CodeUpstreamUnavailable:
 		return http.StatusBadGateway
-	case CodeProviderUnavailable:
+	case CodeProviderUnavailable, CodeSessionStoreUnavailable:
 		return http.StatusServiceUnavailable
 	default:
 		return http.StatusInternalServerError

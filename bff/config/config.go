@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
 	"reflect"
 	"regexp"
 	"slices"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/caarlos0/env/v11"
 
+	"gatehouse/bff/internal/seal"
 	"gatehouse/shared"
 )
 
@@ -75,9 +77,30 @@ type Config struct {
 	SessionMax time.Duration `env:"GATEHOUSE_SESSION_MAX" envDefault:"12h"`
 
 	// SessionStore names the session store (GATEHOUSE_SESSION_STORE, default
-	// "memory"). This version has the in-memory store only: sessions do not
-	// survive a restart and are not shared between replicas.
-	SessionStore string `env:"GATEHOUSE_SESSION_STORE" envDefault:"memory"`
+	// DefaultSessionStore): "file:<path>" for an embedded bbolt file (one
+	// process; sessions survive restarts), "redis://[user:password@]host:port/db"
+	// or "rediss://…" (TLS) for Redis shared by several replicas, or "memory"
+	// (tests: sessions end with the process).
+	SessionStore string `env:"GATEHOUSE_SESSION_STORE" envDefault:"file:data/sessions.db"`
+
+	// SessionKeys are the keys that seal session records and pending
+	// sign-ins with AES-256-GCM (GATEHOUSE_SESSION_KEYS: comma-separated
+	// base64 32-byte keys, newest first; or GATEHOUSE_SESSION_KEYS_FILE, a file
+	// holding that list). A new key goes in front; records sealed with an
+	// older one still open and are sealed again on their next write. Required
+	// for the file and Redis stores; with "memory" and no key, a random key
+	// lives as long as the process. Never logged.
+	SessionKeys string `env:"GATEHOUSE_SESSION_KEYS"`
+
+	// SessionKeysFile is GATEHOUSE_SESSION_KEYS_FILE: a file holding
+	// GATEHOUSE_SESSION_KEYS's list (the Docker and Kubernetes secrets
+	// convention). Setting both is refused.
+	SessionKeysFile string `env:"GATEHOUSE_SESSION_KEYS_FILE"`
+
+	// SessionMaxPerUser caps how many sessions one user (one issuer's sub)
+	// has at once; signing in once more ends the oldest
+	// (GATEHOUSE_SESSION_MAX_PER_USER, default 10).
+	SessionMaxPerUser int `env:"GATEHOUSE_SESSION_MAX_PER_USER" envDefault:"10"`
 
 	// StaticDir is the directory holding the SPA build, with the WASM at
 	// StaticDir/web/app.wasm (GATEHOUSE_STATIC_DIR, default "static").
@@ -93,8 +116,37 @@ type Config struct {
 	PublicURL *url.URL `env:"-"`
 	// Routes are RoutesMap checked and sorted by name.
 	Routes []Route `env:"-"`
+	// Store is SessionStore parsed.
+	Store Store `env:"-"`
+	// Keys are the session keys decoded, newest first; nil for the memory
+	// store without keys.
+	Keys [][]byte `env:"-"`
 	// Level is LogLevel parsed.
 	Level slog.Level `env:"-"`
+}
+
+// DefaultSessionStore is GATEHOUSE_SESSION_STORE's default: a bbolt file in
+// the data directory under the working directory.
+const DefaultSessionStore = "file:data/sessions.db"
+
+// Store kinds (Store.Kind).
+const (
+	StoreMemory = "memory"
+	StoreFile   = "file"
+	StoreRedis  = "redis"
+)
+
+// Store is the parsed GATEHOUSE_SESSION_STORE.
+type Store struct {
+	// Kind is StoreMemory, StoreFile or StoreRedis.
+	Kind string
+	// Path is the bbolt file of StoreFile.
+	Path string
+	// URL is the redis:// or rediss:// URL of StoreRedis, password included:
+	// never log it (Redacted is the form to show).
+	URL string
+	// Redacted is URL without its password, or Path.
+	Redacted string
 }
 
 // Route is one entry of the API proxy's allow-list: /api/{Name}/{rest} is
@@ -163,6 +215,7 @@ func Load(environ []string) (*Config, error) {
 	}
 
 	cfg.check(add)
+	cfg.checkStore(vars, add)
 	sort.Strings(problems)
 	if len(problems) > 0 {
 		return nil, errors.New("config: " + strings.Join(problems, "\n  "))
@@ -249,19 +302,79 @@ func (c *Config) check(add func(name, format string, args ...any)) {
 	if c.SessionIdle < 10*time.Second {
 		add("GATEHOUSE_SESSION_IDLE", "%v: give a duration of at least 10s, e.g. 30m", c.SessionIdle)
 	}
+	if c.SessionMaxPerUser < 1 {
+		add("GATEHOUSE_SESSION_MAX_PER_USER", "%d: give at least 1, e.g. 10", c.SessionMaxPerUser)
+	}
 	if c.SessionMax < c.SessionIdle {
 		add("GATEHOUSE_SESSION_MAX", "%v is shorter than GATEHOUSE_SESSION_IDLE (%v): give the longer of the two, e.g. 12h", c.SessionMax, c.SessionIdle)
 	}
 
-	if c.SessionStore != "memory" {
-		add("GATEHOUSE_SESSION_STORE", "%q is not available in this version; use memory", c.SessionStore)
-	}
 	if c.StaticDir == "" {
 		add("GATEHOUSE_STATIC_DIR", "is empty: give the directory that holds web/app.wasm (default static)")
 	}
 	if err := c.Level.UnmarshalText([]byte(c.LogLevel)); err != nil {
 		add("GATEHOUSE_LOG_LEVEL", "%q: use debug, info, warn or error", c.LogLevel)
 	}
+}
+
+// checkStore parses GATEHOUSE_SESSION_STORE and the session keys.
+func (c *Config) checkStore(vars map[string]string, add func(name, format string, args ...any)) {
+	const storeHelp = "use file:<path> (one process), redis://[user:password@]host:port/db or rediss://… (replicas), or memory (tests)"
+	raw := c.SessionStore
+	switch {
+	case raw == StoreMemory:
+		c.Store = Store{Kind: StoreMemory, Redacted: StoreMemory}
+	case strings.HasPrefix(raw, "file:"):
+		path := strings.TrimPrefix(raw, "file:")
+		if path == "" || strings.HasSuffix(path, "/") {
+			add("GATEHOUSE_SESSION_STORE", "%q names no file: %s", raw, storeHelp)
+			return
+		}
+		c.Store = Store{Kind: StoreFile, Path: path, Redacted: raw}
+	case strings.HasPrefix(raw, "redis://") || strings.HasPrefix(raw, "rediss://"):
+		u, err := url.Parse(raw)
+		if err != nil || u.Host == "" {
+			add("GATEHOUSE_SESSION_STORE", "is not a Redis URL: %s", storeHelp)
+			return
+		}
+		c.Store = Store{Kind: StoreRedis, URL: raw, Redacted: u.Redacted()}
+	default:
+		shown := raw
+		if u, err := url.Parse(raw); err == nil {
+			shown = u.Redacted()
+		} else {
+			shown = "(unparsable)"
+		}
+		add("GATEHOUSE_SESSION_STORE", "%q is not a store this version knows: %s", shown, storeHelp)
+		return
+	}
+
+	list := c.SessionKeys
+	from := "GATEHOUSE_SESSION_KEYS"
+	if c.SessionKeysFile != "" {
+		if _, set := vars["GATEHOUSE_SESSION_KEYS"]; set {
+			add("GATEHOUSE_SESSION_KEYS_FILE", "and GATEHOUSE_SESSION_KEYS are both set: set one of them")
+			return
+		}
+		b, err := os.ReadFile(c.SessionKeysFile)
+		if err != nil {
+			add("GATEHOUSE_SESSION_KEYS_FILE", "cannot be read: %v", err)
+			return
+		}
+		list, from = string(b), "GATEHOUSE_SESSION_KEYS_FILE"
+	}
+	if strings.TrimSpace(list) == "" {
+		if c.Store.Kind != StoreMemory {
+			add("GATEHOUSE_SESSION_KEYS", "is not set: the %s store needs keys to seal sessions; make one with `openssl rand -base64 32` and set GATEHOUSE_SESSION_KEYS (or GATEHOUSE_SESSION_KEYS_FILE)", c.Store.Kind)
+		}
+		return
+	}
+	keys, err := seal.ParseKeys(list)
+	if err != nil {
+		add(from, "%v", err)
+		return
+	}
+	c.Keys = keys
 }
 
 // parseOrigin parses an issuer (withPath) or a public origin (no path

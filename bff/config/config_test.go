@@ -1,14 +1,22 @@
 package config
 
 import (
+	"encoding/base64"
+	"os"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
+
+// testKey is a session key in GATEHOUSE_SESSION_KEYS's form.
+var testKey = base64.StdEncoding.EncodeToString([]byte("0123456789abcdef0123456789abcdef"))
 
 var okta = []string{
 	"OKTA_OAUTH2_ISSUER=https://dev-123.okta.com/oauth2/default",
 	"OKTA_OAUTH2_CLIENT_ID=0oa1",
 	"OKTA_OAUTH2_CLIENT_SECRET=s3cret",
+	"GATEHOUSE_SESSION_KEYS=" + testKey,
 }
 
 func TestLoadDefaults(t *testing.T) {
@@ -31,8 +39,14 @@ func TestLoadDefaults(t *testing.T) {
 	if got := strings.Join(cfg.Scopes, " "); got != "openid profile email offline_access" {
 		t.Errorf("Scopes = %q", got)
 	}
-	if len(cfg.Routes) != 0 || cfg.SessionStore != "memory" || cfg.StaticDir != "static" {
-		t.Errorf("Routes %v SessionStore %q StaticDir %q; want none, memory, static", cfg.Routes, cfg.SessionStore, cfg.StaticDir)
+	if len(cfg.Routes) != 0 || cfg.StaticDir != "static" {
+		t.Errorf("Routes %v StaticDir %q; want none, static", cfg.Routes, cfg.StaticDir)
+	}
+	if cfg.SessionStore != DefaultSessionStore || cfg.Store != (Store{Kind: StoreFile, Path: "data/sessions.db", Redacted: DefaultSessionStore}) {
+		t.Errorf("SessionStore %q, Store %+v; want the file store data/sessions.db", cfg.SessionStore, cfg.Store)
+	}
+	if len(cfg.Keys) != 1 || cfg.SessionMaxPerUser != 10 {
+		t.Errorf("Keys %d, SessionMaxPerUser %d; want 1, 10", len(cfg.Keys), cfg.SessionMaxPerUser)
 	}
 }
 
@@ -98,7 +112,16 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		{"refresh skew not a duration", []string{"GATEHOUSE_REFRESH_SKEW=60"}, []string{"GATEHOUSE_REFRESH_SKEW:"}},
 		{"idle too short", []string{"GATEHOUSE_SESSION_IDLE=1s"}, []string{"GATEHOUSE_SESSION_IDLE:"}},
 		{"max shorter than idle", []string{"GATEHOUSE_SESSION_IDLE=2h", "GATEHOUSE_SESSION_MAX=1h"}, []string{"GATEHOUSE_SESSION_MAX:"}},
-		{"store", []string{"GATEHOUSE_SESSION_STORE=redis"}, []string{"GATEHOUSE_SESSION_STORE:", "memory"}},
+		{"store without a scheme", []string{"GATEHOUSE_SESSION_STORE=redis"}, []string{"GATEHOUSE_SESSION_STORE:", "redis://"}},
+		{"store of an unknown scheme", []string{"GATEHOUSE_SESSION_STORE=memcached://127.0.0.1:11211"}, []string{"GATEHOUSE_SESSION_STORE:", "not a store this version knows"}},
+		{"file store without a path", []string{"GATEHOUSE_SESSION_STORE=file:"}, []string{"GATEHOUSE_SESSION_STORE:", "names no file"}},
+		{"redis store without a host", []string{"GATEHOUSE_SESSION_STORE=redis://"}, []string{"GATEHOUSE_SESSION_STORE:", "not a Redis URL"}},
+		{"no keys for the file store", []string{"GATEHOUSE_SESSION_KEYS="}, []string{"GATEHOUSE_SESSION_KEYS: is not set", "openssl rand -base64 32"}},
+		{"no keys for redis", []string{"GATEHOUSE_SESSION_KEYS=", "GATEHOUSE_SESSION_STORE=redis://127.0.0.1:6379/0"}, []string{"GATEHOUSE_SESSION_KEYS: is not set"}},
+		{"a short key", []string{"GATEHOUSE_SESSION_KEYS=" + testKey + "," + base64.StdEncoding.EncodeToString([]byte("short"))}, []string{"GATEHOUSE_SESSION_KEYS:", "key 2 is 5 bytes"}},
+		{"a key that is not base64", []string{"GATEHOUSE_SESSION_KEYS=!!!"}, []string{"GATEHOUSE_SESSION_KEYS:", "key 1 is not base64"}},
+		{"both keys and a keys file", []string{"GATEHOUSE_SESSION_KEYS_FILE=/dev/null"}, []string{"GATEHOUSE_SESSION_KEYS_FILE: and GATEHOUSE_SESSION_KEYS are both set"}},
+		{"per-user cap", []string{"GATEHOUSE_SESSION_MAX_PER_USER=0"}, []string{"GATEHOUSE_SESSION_MAX_PER_USER:"}},
 		{"log level", []string{"GATEHOUSE_LOG_LEVEL=loud"}, []string{"GATEHOUSE_LOG_LEVEL:"}},
 		{"unknown setting", []string{"GATEHOUSE_METRICS_ADDR=:9100"}, []string{"GATEHOUSE_METRICS_ADDR: is not a setting"}},
 		{"typo", []string{"GATEHOUSE_ROUTE=orders=http://x"}, []string{"GATEHOUSE_ROUTE: is not a setting"}},
@@ -140,5 +163,49 @@ func TestLoadNeverPrintsTheSecret(t *testing.T) {
 	_, err := Load([]string{"OKTA_OAUTH2_CLIENT_SECRET=very-secret-value", "OKTA_OAUTH2_ISSUER=nope"})
 	if err == nil || strings.Contains(err.Error(), "very-secret-value") {
 		t.Fatalf("Load error = %v; want an error without the secret", err)
+	}
+}
+
+func TestLoadSessionStores(t *testing.T) {
+	keysFile := filepath.Join(t.TempDir(), "keys")
+	if err := os.WriteFile(keysFile, []byte(testKey+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base := okta[:3]
+	tests := []struct {
+		name     string
+		env      []string
+		want     Store
+		wantKeys int
+	}{
+		{"memory without keys", []string{"GATEHOUSE_SESSION_STORE=memory"}, Store{Kind: StoreMemory, Redacted: "memory"}, 0},
+		{"file with keys", []string{"GATEHOUSE_SESSION_STORE=file:/var/lib/gatehouse/s.db", "GATEHOUSE_SESSION_KEYS=" + testKey + "," + testKey},
+			Store{Kind: StoreFile, Path: "/var/lib/gatehouse/s.db", Redacted: "file:/var/lib/gatehouse/s.db"}, 2},
+		{"redis with a password, keys from a file", []string{"GATEHOUSE_SESSION_STORE=rediss://gh:pa55@redis.internal:6380/2", "GATEHOUSE_SESSION_KEYS_FILE=" + keysFile},
+			Store{Kind: StoreRedis, URL: "rediss://gh:pa55@redis.internal:6380/2", Redacted: "rediss://gh:xxxxx@redis.internal:6380/2"}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := Load(append(append([]string{}, base...), tt.env...))
+			if err != nil {
+				t.Fatalf("Load = %v", err)
+			}
+			if !reflect.DeepEqual(cfg.Store, tt.want) || len(cfg.Keys) != tt.wantKeys {
+				t.Fatalf("Store = %+v with %d keys; want %+v with %d", cfg.Store, len(cfg.Keys), tt.want, tt.wantKeys)
+			}
+		})
+	}
+}
+
+func TestLoadNeverEchoesStoreSecrets(t *testing.T) {
+	for _, env := range [][]string{
+		{"GATEHOUSE_SESSION_STORE=memcached://u:hunter2@x"},
+		{"GATEHOUSE_SESSION_STORE=redis://u:hunter2@", "GATEHOUSE_SESSION_KEYS=hunter2"},
+		{"GATEHOUSE_SESSION_KEYS=hunter2hunter2hunter2"},
+	} {
+		_, err := Load(append(append([]string{}, okta[:3]...), env...))
+		if err == nil || strings.Contains(err.Error(), "hunter2") {
+			t.Fatalf("Load(%v) error = %v; want an error without the secret", env, err)
+		}
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
 )
@@ -69,18 +68,27 @@ func (rp *RelyingParty) BackChannelLogoutHandler() http.Handler {
 			rp.refuseLogoutToken(w, r, fmt.Errorf("login: logout token iat %v is missing or in the future", lt.IssuedAt))
 			return
 		}
-		if replayed, err := rp.seenJTI(lt.Issuer, lt.TokenID, lt.Expiry); err != nil {
-			w.WriteHeader(http.StatusInternalServerError)
-			rp.cfg.Log.ErrorContext(r.Context(), "back-channel logout failed", "error", err.Error())
+		// The jti is remembered while the token could still be accepted: until
+		// its exp, and at least as long as an iat is believed.
+		remember := lt.Expiry
+		if floor := now.Add(maxIssuedAtSkew); remember.Before(floor) {
+			remember = floor
+		}
+		first, err := rp.cfg.Store.Claim(r.Context(), jtiKey(lt.Issuer, lt.TokenID), remember)
+		if err != nil {
+			rp.backChannelUnavailable(w, r, err)
 			return
-		} else if replayed {
+		}
+		if !first {
 			rp.refuseLogoutToken(w, r, errors.New("login: logout token replayed (jti seen before)"))
 			return
 		}
-		n, err := rp.cfg.Sessions.EndByLogoutToken(lt.Issuer, lt.Subject, lt.SessionID)
+		n, err := rp.cfg.Sessions.EndByLogoutToken(r.Context(), lt.Issuer, lt.Subject, lt.SessionID)
 		if err != nil {
-			w.WriteHeader(http.StatusInternalServerError)
-			rp.cfg.Log.ErrorContext(r.Context(), "back-channel logout failed", "error", err.Error())
+			// The jti stays claimed, so a retry of this token would be
+			// refused: free it, so that the provider's retry succeeds.
+			_ = rp.cfg.Store.Delete(r.Context(), jtiKey(lt.Issuer, lt.TokenID))
+			rp.backChannelUnavailable(w, r, err)
 			return
 		}
 		rp.cfg.Log.InfoContext(r.Context(), "back-channel logout", "sub", lt.Subject, "sid", lt.SessionID, "sessions_ended", n)
@@ -98,25 +106,16 @@ func (rp *RelyingParty) refuseLogoutToken(w http.ResponseWriter, r *http.Request
 	})
 }
 
-// seenJTI records issuer's jti until expiry and reports whether it was
-// already recorded. Without Config.Store it records nothing.
-func (rp *RelyingParty) seenJTI(issuer, jti string, expiry time.Time) (bool, error) {
-	if rp.cfg.Store == nil {
-		return false, nil
-	}
+// jtiKey is the store key that marks a logout token's jti used.
+func jtiKey(issuer, jti string) string {
 	sum := sha256.Sum256([]byte(issuer + "\x00" + jti))
-	key := "gatehouse.logout-jti." + hex.EncodeToString(sum[:])
-	rp.jtiMu.Lock()
-	defer rp.jtiMu.Unlock()
-	_, found, err := rp.cfg.Store.Find(key)
-	if err != nil {
-		return false, fmt.Errorf("login: logout token replay check: %w", err)
-	}
-	if found {
-		return true, nil
-	}
-	if err := rp.cfg.Store.Commit(key, []byte{1}, expiry); err != nil {
-		return false, fmt.Errorf("login: logout token replay check: %w", err)
-	}
-	return false, nil
+	return "logout-jti/" + hex.EncodeToString(sum[:])
+}
+
+// backChannelUnavailable answers 503 when the session store failed: the
+// sessions could not be ended now, and the provider may try again.
+func (rp *RelyingParty) backChannelUnavailable(w http.ResponseWriter, r *http.Request, err error) {
+	rp.cfg.Log.ErrorContext(r.Context(), "back-channel logout failed", "error", err.Error())
+	w.Header().Set("Retry-After", "5")
+	w.WriteHeader(http.StatusServiceUnavailable)
 }

@@ -2,7 +2,9 @@ package login
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +15,7 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
+	"gatehouse/bff/apierror"
 	"gatehouse/bff/provider"
 	"gatehouse/bff/session"
 	"gatehouse/shared"
@@ -22,13 +25,16 @@ import (
 const maxIssuedAtSkew = 5 * time.Minute
 
 // CallbackHandler serves GET /auth/callback (shared.PathCallback), the
-// redirect URI. It must run inside the session middleware. It takes the
-// Transaction named by state (single use) and checks that this browser
-// started it, checks iss (RFC 9207 §2.4), exchanges the code with the
-// code_verifier (RFC 7636 §4.5), verifies the ID token (signature, iss, aud,
-// exp with go-oidc; nonce, sub, iat, azp and at_hash here: OpenID Connect
-// Core §3.1.3.7), starts a new session and answers 302 to the return path.
-// Every failure answers 302 to shared.RouteLoginError with a shared.Code.
+// redirect URI. It opens the Transaction sealed in the binding cookie named
+// by state (so only the browser that started the sign-in can finish it, and
+// only within Config.TransactionTTL), checks iss (RFC 9207 §2.4), exchanges
+// the code with the code_verifier (RFC 7636 §4.5), verifies the ID token
+// (signature, iss, aud, exp with go-oidc; nonce, sub, iat, azp and at_hash
+// here: OpenID Connect Core §3.1.3.7), marks the state used in the store (of
+// two racing callbacks with one state, on any replicas, one signs in),
+// starts a new session and answers 302 to the return path. A session the
+// browser already had ends, and its refresh token is revoked. Every failure
+// answers 302 to shared.RouteLoginError with a shared.Code.
 func (rp *RelyingParty) CallbackHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
@@ -41,21 +47,22 @@ func (rp *RelyingParty) CallbackHandler() http.Handler {
 			rp.fail(w, r, shared.CodeInvalidState, errors.New("login: callback without state"))
 			return
 		}
-		tx, err := rp.cfg.Transactions.Take(r.Context(), state)
-		if errors.Is(err, ErrTransactionNotFound) {
-			rp.fail(w, r, shared.CodeInvalidState, err)
-			return
-		}
-		if err != nil {
-			rp.fail(w, r, shared.CodeLoginFailed, err)
-			return
-		}
 		cookieName := BindingCookieName(state)
-		c, cerr := r.Cookie(cookieName)
+		c, err := r.Cookie(cookieName)
+		if err != nil {
+			rp.fail(w, r, shared.CodeInvalidState, errors.New("login: no binding cookie for this state (another browser, expired, or already used)"))
+			return
+		}
 		// The cookie has done its job, whatever happens next.
-		http.SetCookie(w, &http.Cookie{Name: cookieName, Path: "/", MaxAge: -1, Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
-		if cerr != nil || subtle.ConstantTimeCompare([]byte(hashBinding(c.Value)), []byte(tx.BrowserBinding)) != 1 {
-			rp.fail(w, r, shared.CodeInvalidState, errors.New("login: the sign-in was started by another browser (binding cookie missing or different)"))
+		clearBindingCookie(w, cookieName)
+		tx, err := openTransaction(rp.cfg.Keys, cookieName, c.Value)
+		if err != nil || subtle.ConstantTimeCompare([]byte(tx.State), []byte(state)) != 1 {
+			rp.fail(w, r, shared.CodeInvalidState, errors.New("login: the binding cookie does not open or is for another state"))
+			return
+		}
+		expires := tx.CreatedAt.Add(rp.cfg.TransactionTTL)
+		if !rp.cfg.Now().Before(expires) {
+			rp.fail(w, r, shared.CodeInvalidState, fmt.Errorf("login: the sign-in started at %v took longer than %v", tx.CreatedAt, rp.cfg.TransactionTTL))
 			return
 		}
 		if iss, ok := q["iss"]; ok {
@@ -92,23 +99,40 @@ func (rp *RelyingParty) CallbackHandler() http.Handler {
 			rp.fail(w, r, shared.CodeLoginFailed, err)
 			return
 		}
-		now := rp.cfg.Now()
-		rec := rp.cfg.Sessions.NewRecord(session.TokenSet{
-			AccessToken:   token.AccessToken,
-			TokenType:     token.Type(),
-			RefreshToken:  token.RefreshToken,
-			IDToken:       token.Extra("id_token").(string),
-			Expiry:        provider.AccessTokenExpiry(token, now, rp.cfg.DefaultTokenLifetime),
-			ReceivedAt:    now,
-			RefreshExpiry: provider.RefreshTokenExpiry(token, now),
-		}, user)
-		if err := rp.cfg.Sessions.Start(r.Context(), rec); err != nil {
-			rp.fail(w, r, shared.CodeLoginFailed, err)
+		// Marked only now, after the provider redeemed the code: a stranger
+		// without a code cannot make the BFF store anything.
+		first, err := rp.cfg.Store.Claim(r.Context(), stateKey(state), expires)
+		if err != nil {
+			rp.fail(w, r, shared.CodeSessionStoreUnavailable, fmt.Errorf("login: mark the state used: %w", err))
 			return
 		}
-		rp.cfg.Log.InfoContext(r.Context(), "signed in", "sub", user.Subject, "sid", user.SessionID)
+		if !first {
+			rp.fail(w, r, shared.CodeInvalidState, errors.New("login: this sign-in was already finished (state used twice)"))
+			return
+		}
+		tokens := session.NewTokenSet(token, session.TokenSet{}, rp.cfg.Now(), rp.cfg.DefaultTokenLifetime)
+		ended, err := rp.cfg.Sessions.Start(w, r, tokens, user)
+		if err != nil {
+			code := shared.CodeLoginFailed
+			var ae *apierror.Error
+			if errors.As(err, &ae) {
+				code = ae.Code
+			}
+			rp.fail(w, r, code, err)
+			return
+		}
+		for _, old := range ended {
+			rp.revoke(r.Context(), old)
+		}
+		rp.cfg.Log.InfoContext(r.Context(), "signed in", "sub", user.Subject, "sid", user.SessionID, "sessions_ended", len(ended))
 		http.Redirect(w, r, rp.cfg.PublicURL.String()+tx.ReturnTo, http.StatusFound)
 	})
+}
+
+// stateKey is the store key that marks a sign-in's state used.
+func stateKey(state string) string {
+	sum := sha256.Sum256([]byte(state))
+	return "signin/" + base64.RawURLEncoding.EncodeToString(sum[:])
 }
 
 // idClaims are the ID token claims the BFF reads (OpenID Connect Core §2, §5.1).

@@ -6,7 +6,7 @@
 // Protocol work goes through golang.org/x/oauth2 (authorization URL, code
 // exchange) and github.com/coreos/go-oidc/v3 (discovery, ID token signature
 // and claims); this package adds what they leave to the caller: state,
-// nonce and code_verifier kept server-side and bound to the browser, the
+// nonce and code_verifier sealed into a cookie bound to the browser, the
 // nonce and RFC 9207 iss checks, the return path, and the session.
 package login
 
@@ -19,26 +19,27 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"sync"
+	"slices"
+	"strings"
 	"time"
 
-	"github.com/alexedwards/scs/v2"
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
-	"gatehouse/bff/apierror"
+	"gatehouse/bff/internal/seal"
+	"gatehouse/bff/internal/store"
 	"gatehouse/bff/provider"
 	"gatehouse/bff/session"
 	"gatehouse/shared"
 )
 
-// BindingCookiePrefix starts the name of the short-lived cookie that binds
-// one pending sign-in to the browser that started it. Each sign-in has its
-// own cookie, named after its state (BindingCookieName), so that tabs
-// signing in at the same moment never overwrite each other's (field case
-// F05). It is SameSite=Lax, not Strict: the provider's redirect back to the
-// callback is a cross-site navigation, on which a Strict cookie is not sent
-// (F06).
+// BindingCookiePrefix starts the name of the short-lived cookie that holds
+// one pending sign-in (its Transaction, sealed) and so binds it to the
+// browser that started it. Each sign-in has its own cookie, named after its
+// state (BindingCookieName), so that tabs signing in at the same moment never
+// overwrite each other's (field case F05). It is SameSite=Lax, not Strict:
+// the provider's redirect back to the callback is a cross-site navigation, on
+// which a Strict cookie is not sent (F06).
 const BindingCookiePrefix = "__Host-gatehouse-login-"
 
 // BindingCookieName returns the name of the binding cookie of the sign-in
@@ -52,8 +53,13 @@ func BindingCookieName(state string) string {
 // the callback.
 const DefaultTransactionTTL = 10 * time.Minute
 
-// Config configures a RelyingParty. Provider, PublicURL, Sessions and
-// Transactions are required.
+// maxPendingSignIns bounds the binding cookies one browser holds: a browser
+// that starts more sign-ins than this within DefaultTransactionTTL loses
+// its oldest pending ones, so that its Cookie header stays small.
+const maxPendingSignIns = 5
+
+// Config configures a RelyingParty. Provider, PublicURL, Sessions, Keys and
+// Store are required.
 type Config struct {
 	// Provider is the discovered OpenID provider and this client's
 	// registration at it.
@@ -63,8 +69,12 @@ type Config struct {
 	PublicURL *url.URL
 	// Sessions keeps the signed-in user's tokens.
 	Sessions *session.Manager
-	// Transactions keeps pending sign-ins.
-	Transactions TransactionStore
+	// Keys seal pending sign-ins into their binding cookies.
+	Keys *seal.Keys
+	// Store records, until they could no longer be used, the states of
+	// finished sign-ins and the jti of logout tokens, so that each is used
+	// once across every replica.
+	Store store.Store
 	// TransactionTTL bounds a sign-in's duration. Default DefaultTransactionTTL.
 	TransactionTTL time.Duration
 	// DefaultTokenLifetime is the access token's assumed lifetime when the
@@ -73,9 +83,6 @@ type Config struct {
 	// RevocationTimeout bounds the revocation of the refresh token at
 	// sign-out. Default 5 s.
 	RevocationTimeout time.Duration
-	// Store remembers the jti of logout tokens until they expire, so that a
-	// replayed one is refused. Optional.
-	Store scs.Store
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 	// Log receives one line per sign-in, sign-out and failure, never a token
@@ -88,8 +95,7 @@ type Config struct {
 type RelyingParty struct {
 	cfg       Config
 	provider  *provider.Provider
-	postLogin string     // post_logout_redirect_uri
-	jtiMu     sync.Mutex // makes the logout-token replay check one step
+	postLogin string // post_logout_redirect_uri
 }
 
 // New checks cfg and returns a RelyingParty.
@@ -99,8 +105,8 @@ func New(cfg Config) (*RelyingParty, error) {
 		return nil, errors.New("login: Config.Provider is required")
 	case cfg.PublicURL == nil:
 		return nil, errors.New("login: Config.PublicURL is required")
-	case cfg.Sessions == nil || cfg.Transactions == nil:
-		return nil, errors.New("login: Config.Sessions and Config.Transactions are required")
+	case cfg.Sessions == nil || cfg.Keys == nil || cfg.Store == nil:
+		return nil, errors.New("login: Config.Sessions, Config.Keys and Config.Store are required")
 	case cfg.Provider.OAuth2.RedirectURL != cfg.PublicURL.String()+shared.PathCallback:
 		return nil, fmt.Errorf("login: the provider's redirect URI %q is not PublicURL + %s", cfg.Provider.OAuth2.RedirectURL, shared.PathCallback)
 	}
@@ -127,30 +133,26 @@ func New(cfg Config) (*RelyingParty, error) {
 }
 
 // LoginHandler serves GET /auth/login?returnTo=/path (shared.PathLogin): it
-// stores a new Transaction (state, nonce, code_verifier, return path),
-// binds it to this browser with its own binding cookie, and answers
-// 302 to the provider's authorization endpoint with response_type=code,
-// code_challenge_method=S256, state and nonce.
+// makes a new Transaction (state, nonce, code_verifier, return path), seals
+// it into its own binding cookie, and answers 302 to the provider's
+// authorization endpoint with response_type=code,
+// code_challenge_method=S256, state and nonce. It stores nothing: a flood
+// of requests costs the BFF no memory.
 func (rp *RelyingParty) LoginHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		now := rp.cfg.Now()
-		binding := rand.Text()
 		tx := Transaction{
-			State:          rand.Text(),
-			Nonce:          rand.Text(),
-			CodeVerifier:   oauth2.GenerateVerifier(),
-			ReturnTo:       ReturnTo(rp.cfg.PublicURL, r.URL.Query().Get(shared.ParamReturnTo)),
-			Issuer:         rp.provider.Issuer,
-			BrowserBinding: hashBinding(binding),
-			CreatedAt:      now,
+			State:        rand.Text(),
+			Nonce:        rand.Text(),
+			CodeVerifier: oauth2.GenerateVerifier(),
+			ReturnTo:     ReturnTo(rp.cfg.PublicURL, r.URL.Query().Get(shared.ParamReturnTo)),
+			Issuer:       rp.provider.Issuer,
+			CreatedAt:    now,
 		}
-		if err := rp.cfg.Transactions.Save(r.Context(), tx, now.Add(rp.cfg.TransactionTTL)); err != nil {
-			apierror.Write(w, r, err)
-			return
-		}
+		rp.dropOldSignIns(w, r)
 		http.SetCookie(w, &http.Cookie{
 			Name:     BindingCookieName(tx.State),
-			Value:    binding,
+			Value:    sealTransaction(rp.cfg.Keys, tx),
 			Path:     "/",
 			MaxAge:   int(rp.cfg.TransactionTTL / time.Second),
 			Secure:   true,
@@ -164,9 +166,36 @@ func (rp *RelyingParty) LoginHandler() http.Handler {
 	})
 }
 
-func hashBinding(v string) string {
-	sum := sha256.Sum256([]byte(v))
-	return hex.EncodeToString(sum[:])
+// dropOldSignIns clears the oldest binding cookies of r, and those that do
+// not open, so that with the one about to be set the browser holds at most
+// maxPendingSignIns.
+func (rp *RelyingParty) dropOldSignIns(w http.ResponseWriter, r *http.Request) {
+	type pending struct {
+		name    string
+		created time.Time // zero for a cookie that does not open: dropped first
+	}
+	var all []pending
+	for _, c := range r.Cookies() {
+		if !strings.HasPrefix(c.Name, BindingCookiePrefix) {
+			continue
+		}
+		p := pending{name: c.Name}
+		if tx, err := openTransaction(rp.cfg.Keys, c.Name, c.Value); err == nil {
+			p.created = tx.CreatedAt
+		}
+		all = append(all, p)
+	}
+	if len(all) < maxPendingSignIns {
+		return
+	}
+	slices.SortFunc(all, func(a, b pending) int { return a.created.Compare(b.created) })
+	for _, p := range all[:len(all)-maxPendingSignIns+1] {
+		clearBindingCookie(w, p.name)
+	}
+}
+
+func clearBindingCookie(w http.ResponseWriter, name string) {
+	http.SetCookie(w, &http.Cookie{Name: name, Path: "/", MaxAge: -1, Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 }
 
 // fail sends the browser to the SPA's sign-in error page with code.

@@ -23,7 +23,7 @@ import (
 // there was no session.
 func (rp *RelyingParty) LogoutHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec, found, err := rp.cfg.Sessions.Destroy(r.Context())
+		rec, found, err := rp.cfg.Sessions.Destroy(r)
 		if err != nil {
 			apierror.Write(w, r, err)
 			return

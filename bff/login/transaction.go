@@ -1,105 +1,94 @@
 package login
 
 import (
-	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
+	"encoding/base64"
+	"encoding/binary"
 	"errors"
-	"fmt"
-	"sync"
 	"time"
 
-	"github.com/alexedwards/scs/v2"
+	"gatehouse/bff/internal/seal"
 )
 
 // Transaction is one pending sign-in: what the callback needs to finish it.
-// It lives server-side, keyed by State, so that several tabs can sign in at
-// once (field case F05), and is bound to the browser that started it.
+// It is not stored server-side: it travels sealed (AES-256-GCM, package
+// seal, with the cookie's name as additional data) in the binding cookie
+// named after its state, so that a stranger's requests to /auth/login make
+// the BFF hold nothing, several tabs can sign in at once (field case F05),
+// and only the browser that started a sign-in can finish it.
 type Transaction struct {
-	// State is the state parameter (RFC 6749 §10.12): the transaction's key.
-	State string `json:"state"`
+	// State is the state parameter (RFC 6749 §10.12).
+	State string
 	// Nonce is the nonce parameter, checked against the ID token's nonce
 	// claim (OpenID Connect Core §3.1.2.1, §3.1.3.7).
-	Nonce string `json:"nonce"`
+	Nonce string
 	// CodeVerifier is the PKCE code_verifier (RFC 7636 §4.1).
-	CodeVerifier string `json:"code_verifier"`
+	CodeVerifier string
 	// ReturnTo is the checked same-origin path to land on afterwards.
-	ReturnTo string `json:"return_to"`
+	ReturnTo string
 	// Issuer is the issuer the request went to (RFC 9207 mix-up defence).
-	Issuer string `json:"issuer"`
-	// BrowserBinding is the SHA-256 (hex) of the login cookie's value: only
-	// the browser holding that cookie can finish this sign-in.
-	BrowserBinding string `json:"browser_binding"`
-	// CreatedAt is when the sign-in started.
-	CreatedAt time.Time `json:"created_at"`
+	Issuer string
+	// CreatedAt is when the sign-in started; the callback refuses it after
+	// Config.TransactionTTL.
+	CreatedAt time.Time
 }
 
-// ErrTransactionNotFound is returned by TransactionStore.Take when no pending
-// sign-in has that state: it expired, was used, or never existed.
-var ErrTransactionNotFound = errors.New("login: no pending sign-in with that state")
+// transactionFormat is the first byte of an encoded Transaction. The
+// encoding is length-prefixed bytes, not JSON, so that a return path of
+// maxReturnTo bytes, whatever its characters, keeps the cookie within the
+// 4096 bytes browsers accept.
+const transactionFormat = 1
 
-// TransactionStore keeps pending sign-ins. Implementations are safe for
-// concurrent use.
-type TransactionStore interface {
-	// Save stores tx under tx.State until expiry.
-	Save(ctx context.Context, tx Transaction, expiry time.Time) error
-	// Take returns the transaction stored under state and removes it, so that
-	// each is used at most once; ErrTransactionNotFound when there is none.
-	Take(ctx context.Context, state string) (Transaction, error)
+var errBadTransaction = errors.New("login: the binding cookie does not hold a sign-in of this BFF")
+
+func (tx Transaction) encode() []byte {
+	b := []byte{transactionFormat}
+	for _, s := range []string{tx.State, tx.Nonce, tx.CodeVerifier, tx.ReturnTo, tx.Issuer} {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	return binary.AppendVarint(b, tx.CreatedAt.UnixNano())
 }
 
-// NewTransactionStore returns a TransactionStore that keeps transactions in
-// an scs.Store (the session store), under "gatehouse.login." plus the SHA-256
-// of the state. Take is atomic among the goroutines of this process; the
-// in-memory store is not shared with other processes anyway.
-func NewTransactionStore(store scs.Store) TransactionStore {
-	return &scsTransactions{store: store}
+func decodeTransaction(b []byte) (Transaction, error) {
+	if len(b) == 0 || b[0] != transactionFormat {
+		return Transaction{}, errBadTransaction
+	}
+	b = b[1:]
+	var fields [5]string
+	for i := range fields {
+		n, k := binary.Uvarint(b)
+		if k <= 0 || n > uint64(len(b)-k) {
+			return Transaction{}, errBadTransaction
+		}
+		fields[i] = string(b[k : k+int(n)])
+		b = b[k+int(n):]
+	}
+	created, k := binary.Varint(b)
+	if k <= 0 || k != len(b) {
+		return Transaction{}, errBadTransaction
+	}
+	return Transaction{
+		State: fields[0], Nonce: fields[1], CodeVerifier: fields[2], ReturnTo: fields[3], Issuer: fields[4],
+		CreatedAt: time.Unix(0, created),
+	}, nil
 }
 
-type scsTransactions struct {
-	store scs.Store
-	mu    sync.Mutex // makes Find+Delete in Take one step
+// sealTransaction returns the binding cookie's value for tx.
+func sealTransaction(keys *seal.Keys, tx Transaction) string {
+	name := BindingCookieName(tx.State)
+	return base64.RawURLEncoding.EncodeToString(keys.Seal(nil, tx.encode(), []byte(name)))
 }
 
-var _ TransactionStore = (*scsTransactions)(nil)
-
-func transactionKey(state string) string {
-	sum := sha256.Sum256([]byte(state))
-	return "gatehouse.login." + hex.EncodeToString(sum[:])
-}
-
-func (s *scsTransactions) Save(_ context.Context, tx Transaction, expiry time.Time) error {
-	b, err := json.Marshal(tx)
+// openTransaction returns the Transaction in the value of the binding
+// cookie named name.
+func openTransaction(keys *seal.Keys, name, value string) (Transaction, error) {
+	sealed, err := base64.RawURLEncoding.DecodeString(value)
 	if err != nil {
-		return fmt.Errorf("login: encode transaction: %w", err)
+		return Transaction{}, errBadTransaction
 	}
-	if err := s.store.Commit(transactionKey(tx.State), b, expiry); err != nil {
-		return fmt.Errorf("login: save transaction: %w", err)
-	}
-	return nil
-}
-
-func (s *scsTransactions) Take(_ context.Context, state string) (Transaction, error) {
-	key := transactionKey(state)
-	s.mu.Lock()
-	b, found, err := s.store.Find(key)
-	if err == nil && found {
-		err = s.store.Delete(key)
-	}
-	s.mu.Unlock()
+	plain, _, err := keys.Open(nil, sealed, []byte(name))
 	if err != nil {
-		return Transaction{}, fmt.Errorf("login: take transaction: %w", err)
+		return Transaction{}, errBadTransaction
 	}
-	if !found {
-		return Transaction{}, ErrTransactionNotFound
-	}
-	var tx Transaction
-	if err := json.Unmarshal(b, &tx); err != nil {
-		return Transaction{}, fmt.Errorf("login: decode transaction: %w", err)
-	}
-	if tx.State != state {
-		return Transaction{}, ErrTransactionNotFound
-	}
-	return tx, nil
+	return decodeTransaction(plain)
 }

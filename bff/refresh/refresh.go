@@ -2,9 +2,10 @@
 // refreshing it silently with the refresh token (RFC 6749 §6, through
 // golang.org/x/oauth2) when it expires within a skew.
 //
-// At most one refresh per session is in flight: requests that find the token
-// expiring take the session's lock, read the session again, and only the
-// first refreshes; the others use what it stored (field case F01). A rotated
+// At most one refresh per session is in flight, across replicas: the session
+// package's Renew takes the session's lease, reads the session again, and
+// only the first holder refreshes; the others use what it stored (field case
+// F01). A rotated
 // refresh token replaces the old one; an answer without one keeps the old
 // one, and an answer without an ID token keeps the old ID token (F02).
 // invalid_grant ends the session (F08); a provider that is down does not.
@@ -83,62 +84,54 @@ func New(cfg Config) (*Refresher, error) {
 var errProviderUnavailable = apierror.New(shared.CodeProviderUnavailable,
 	"Your sign-in provider is not answering, so your session could not be renewed. Try again in a moment.")
 
-// AccessToken returns the access token of r's session, refreshed first when
-// it expires within the skew, and counts the request as activity. Errors are
-// *apierror.Error values: ErrUnauthenticated or ErrSessionExpired (no
-// session, or it ended: timed out, refresh refused with invalid_grant, a
-// refreshed ID token for another user), or 503 provider_unavailable when the
-// provider is down and the token has expired. r must have passed through
-// the session middleware.
+// AccessToken returns the access token of r's session, renewed first when
+// it expires within the skew (session.Manager.Renew: one refresh per
+// session across replicas), and counts the request as activity once it has
+// a usable token. Errors are *apierror.Error values: ErrUnauthenticated or
+// ErrSessionExpired (no session, or it ended: timed out, refresh refused
+// with invalid_grant, a refreshed ID token for another user), 503
+// provider_unavailable when the provider is down and the token has expired,
+// or 503 session_store_unavailable. r must have passed through the session
+// middleware.
 func (f *Refresher) AccessToken(r *http.Request) (string, error) {
+	ctx := r.Context()
 	rec, err := f.cfg.Sessions.Current(r)
 	if err != nil {
 		return "", err
 	}
-	if err := f.cfg.Sessions.Touch(rec); err != nil {
-		return "", err
-	}
-	if !f.due(rec.Tokens) {
-		return rec.Tokens.AccessToken, nil
-	}
-
-	unlock := f.cfg.Sessions.Lock(rec.ID)
-	defer unlock()
-	// Another request may have refreshed while this one waited: read again.
-	rec, err = f.cfg.Sessions.Reload(r.Context(), rec.ID)
-	if err != nil {
-		return "", err
-	}
-	if !f.due(rec.Tokens) {
-		return rec.Tokens.AccessToken, nil
-	}
-	if rec.Tokens.RefreshToken == "" {
-		if f.expired(rec.Tokens) {
-			f.cfg.Sessions.End(r.Context(), rec.ID, shared.CodeSessionExpired)
-			return "", apierror.ErrSessionExpired
-		}
-		return rec.Tokens.AccessToken, nil // no way to renew it: use it while it lasts
-	}
-
-	next, err := f.refresh(r.Context(), rec)
-	switch {
-	case err == nil:
-		saved, err := f.cfg.Sessions.Save(rec, next)
-		if err != nil {
+	if f.due(rec.Tokens) {
+		if rec, err = f.renew(ctx, rec); err != nil {
 			return "", err
 		}
-		return saved.Tokens.AccessToken, nil
-	case errors.Is(err, errEndSession):
-		f.cfg.Log.WarnContext(r.Context(), "session ended at refresh", "sub", rec.User.Subject, "error", err.Error())
-		f.cfg.Sessions.End(r.Context(), rec.ID, shared.CodeSessionExpired)
-		return "", apierror.ErrSessionExpired
-	default:
-		f.cfg.Log.WarnContext(r.Context(), "refresh failed; the session stays", "sub", rec.User.Subject, "error", err.Error())
-		if !f.expired(rec.Tokens) {
-			return rec.Tokens.AccessToken, nil // still valid for a little while
-		}
-		return "", apierror.Wrap(errProviderUnavailable.Code, errProviderUnavailable.Message, err)
 	}
+	f.cfg.Sessions.Touch(ctx, rec)
+	return rec.Tokens.AccessToken, nil
+}
+
+func (f *Refresher) renew(ctx context.Context, rec session.Record) (session.Record, error) {
+	if rec.Tokens.RefreshToken == "" {
+		if f.expired(rec.Tokens) {
+			f.cfg.Sessions.End(ctx, rec, "the access token expired and there is no refresh token")
+			return rec, apierror.ErrSessionExpired
+		}
+		return rec, nil // no way to renew it: use it while it lasts
+	}
+	next, err := f.cfg.Sessions.Renew(ctx, rec, f.due, f.refresh)
+	var answer *apierror.Error
+	switch {
+	case err == nil:
+		return next, nil
+	case errors.Is(err, session.ErrEnd):
+		f.cfg.Log.WarnContext(ctx, "session ended at refresh", "sub", rec.User.Subject, "error", err.Error())
+		return rec, err
+	case errors.As(err, &answer):
+		return rec, err // the session ended meanwhile, or the store is down
+	}
+	f.cfg.Log.WarnContext(ctx, "refresh failed; the session stays", "sub", rec.User.Subject, "error", err.Error())
+	if !f.expired(next.Tokens) {
+		return next, nil // still valid for a little while
+	}
+	return rec, apierror.Wrap(errProviderUnavailable.Code, errProviderUnavailable.Message, err)
 }
 
 // due reports whether t must be refreshed before use.
@@ -152,46 +145,28 @@ func (f *Refresher) due(t session.TokenSet) bool {
 
 func (f *Refresher) expired(t session.TokenSet) bool { return !f.cfg.Now().Before(t.Expiry) }
 
-// errEndSession marks a refresh whose failure ends the session.
-var errEndSession = errors.New("refresh: the session cannot continue")
-
 // refresh redeems rec's refresh token and returns the record with the new
-// token set, or an error wrapping errEndSession when the provider refused
-// the grant or the new ID token does not belong to this session.
-//
-// The refresh outlives the browser's request: a provider that rotates
-// refresh tokens may already have rotated this one when the browser goes
-// away, and dropping its answer then would lose the session. Only the HTTP
-// client's time-out bounds it.
+// token set, or an error wrapping session.ErrEnd when the provider refused
+// the grant or the new ID token does not belong to this session. ctx is
+// bounded by the session's refresh lease.
 func (f *Refresher) refresh(ctx context.Context, rec session.Record) (session.Record, error) {
-	ctx = context.WithoutCancel(ctx)
 	p := f.cfg.Provider
 	tok, err := p.OAuth2.TokenSource(p.Context(ctx), &oauth2.Token{RefreshToken: rec.Tokens.RefreshToken}).Token()
 	if err != nil {
 		if code := provider.Refused(err); code == "invalid_grant" {
-			return rec, fmt.Errorf("%w: the provider refused the refresh token (invalid_grant)", errEndSession)
+			return rec, fmt.Errorf("%w: the provider refused the refresh token (invalid_grant)", session.ErrEnd)
 		}
 		return rec, fmt.Errorf("refresh: %w", err)
 	}
 	now := f.cfg.Now()
 	next := rec
-	next.Tokens.AccessToken = tok.AccessToken
-	next.Tokens.TokenType = tok.Type()
-	next.Tokens.Expiry = provider.AccessTokenExpiry(tok, now, f.cfg.DefaultTokenLifetime)
-	next.Tokens.ReceivedAt = now
-	if tok.RefreshToken != "" && tok.RefreshToken != rec.Tokens.RefreshToken {
-		next.Tokens.RefreshToken = tok.RefreshToken // rotated (RFC 9700 §4.14.2)
-		next.Tokens.RefreshExpiry = provider.RefreshTokenExpiry(tok, now)
-	} else if exp := provider.RefreshTokenExpiry(tok, now); !exp.IsZero() {
-		next.Tokens.RefreshExpiry = exp
-	}
+	next.Tokens = session.NewTokenSet(tok, rec.Tokens, now, f.cfg.DefaultTokenLifetime)
 	if raw, _ := tok.Extra("id_token").(string); raw != "" {
 		user, err := f.verifyIDToken(ctx, raw, tok.AccessToken, rec.User, now)
 		if err != nil {
-			return rec, fmt.Errorf("%w: %w", errEndSession, err)
+			return rec, fmt.Errorf("%w: %w", session.ErrEnd, err)
 		}
 		next.User = user
-		next.Tokens.IDToken = raw
 	}
 	return next, nil
 }

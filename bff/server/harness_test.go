@@ -16,10 +16,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alexedwards/scs/v2/memstore"
-
 	"gatehouse/bff/internal/fakeclock"
 	"gatehouse/bff/internal/fakeidp"
+	"gatehouse/bff/internal/seal"
+	"gatehouse/bff/internal/store"
+	"gatehouse/bff/internal/store/memstore"
 	"gatehouse/bff/login"
 	"gatehouse/bff/provider"
 	"gatehouse/bff/proxy"
@@ -65,19 +66,28 @@ func (u *upstream) count() int {
 
 // bff is a BFF wired as cmd/gatehouse wires it, with the SPA replaced by a
 // page that says "spa", in front of a fake provider and a recording upstream.
+// Replicas made with replica share its store, provider, upstream, clock and
+// public URL, as replicas behind one load balancer do.
 type bff struct {
 	sessions *session.Manager
 	idp      *fakeidp.Provider
 	srv      *httptest.Server
 	url      string
+	public   *url.URL
 	clock    *clock
 	upstream *upstream
+	store    store.Store
+	keys     *seal.Keys
+	opt      options
 }
 
 // options of startBFF beyond the fake provider's.
 type options struct {
 	idle, max       time.Duration // session timeouts; 0 for the defaults
 	providerTimeout time.Duration // the BFF's HTTP client time-out; default 5 s
+	perUser         int           // sessions per user; 0 for the default
+	// store returns the session store; default a memstore on the test clock.
+	store func(t *testing.T, now func() time.Time) store.Store
 }
 
 func startBFF(t *testing.T, setup func(*fakeidp.Provider)) *bff {
@@ -109,26 +119,51 @@ func startBFFWith(t *testing.T, opt options, setup func(*fakeidp.Provider)) *bff
 	}))
 	t.Cleanup(up.Close)
 
+	var st store.Store
+	if opt.store != nil {
+		st = opt.store(t, clk.Now)
+	} else {
+		ms := memstore.New(memstore.Options{Now: clk.Now, SweepInterval: -1})
+		t.Cleanup(func() { ms.Close() })
+		st = ms
+	}
 	srv := httptest.NewUnstartedServer(nil)
-	public := &url.URL{Scheme: "http", Host: srv.Listener.Addr().String()}
+	b := &bff{idp: fake, clock: clk, upstream: up, store: st, keys: seal.NewRandomKeys(), opt: opt,
+		public: &url.URL{Scheme: "http", Host: srv.Listener.Addr().String()}}
+	b.start(t, srv)
+	return b
+}
 
-	store := memstore.NewWithCleanupInterval(0)
-	sessions, err := session.New(session.Config{Store: store, Now: clk.Now, IdleTimeout: opt.idle, MaxLifetime: opt.max})
+// replica starts another BFF process's worth of handlers on its own
+// address, sharing b's store, keys, provider, upstream, clock and public URL.
+func (b *bff) replica(t *testing.T) *bff {
+	t.Helper()
+	r := *b
+	r.start(t, httptest.NewUnstartedServer(nil))
+	return &r
+}
+
+// start wires a BFF on srv and starts it.
+func (b *bff) start(t *testing.T, srv *httptest.Server) {
+	t.Helper()
+	clk, fake := b.clock, b.idp
+	sessions, err := session.New(session.Config{Store: b.store, Keys: b.keys, Now: clk.Now,
+		IdleTimeout: b.opt.idle, MaxLifetime: b.opt.max, MaxPerUser: b.opt.perUser})
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { sessions.Close(context.Background()) })
 	idp, err := provider.Discover(context.Background(), provider.Config{
 		Issuer: fake.Issuer, ClientID: fake.ClientID, ClientSecret: fake.ClientSecret,
-		RedirectURL: public.String() + shared.PathCallback,
+		RedirectURL: b.public.String() + shared.PathCallback,
 		Scopes:      []string{"openid", "profile", "email", "offline_access"}, Now: clk.Now,
-		HTTPClient: &http.Client{Timeout: opt.providerTimeout},
+		HTTPClient: &http.Client{Timeout: b.opt.providerTimeout},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	rp, err := login.New(login.Config{
-		Provider: idp, PublicURL: public, Sessions: sessions,
-		Transactions: login.NewTransactionStore(store), Store: store, Now: clk.Now,
+		Provider: idp, PublicURL: b.public, Sessions: sessions, Keys: b.keys, Store: b.store, Now: clk.Now,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -137,8 +172,8 @@ func startBFFWith(t *testing.T, opt options, setup func(*fakeidp.Provider)) *bff
 	if err != nil {
 		t.Fatal(err)
 	}
-	upURL, _ := url.Parse(up.URL)
-	baseURL, _ := url.Parse(up.URL + "/base")
+	upURL, _ := url.Parse(b.upstream.URL)
+	baseURL, _ := url.Parse(b.upstream.URL + "/base")
 	deadURL, _ := url.Parse("http://127.0.0.1:1")
 	api, err := proxy.New(proxy.Config{Routes: []proxy.Route{
 		{Name: "orders", Upstream: upURL},
@@ -149,7 +184,7 @@ func startBFFWith(t *testing.T, opt options, setup func(*fakeidp.Provider)) *bff
 		t.Fatal(err)
 	}
 	h, err := server.New(server.Config{
-		PublicURL: public, Session: sessions.Middleware,
+		PublicURL: b.public, Session: sessions.Middleware,
 		Login: rp.LoginHandler(), Callback: rp.CallbackHandler(), Logout: rp.LogoutHandler(),
 		BackChannelLogout: rp.BackChannelLogoutHandler(),
 		Me:                sessions.MeHandler(), API: api,
@@ -161,7 +196,7 @@ func startBFFWith(t *testing.T, opt options, setup func(*fakeidp.Provider)) *bff
 	srv.Config.Handler = h
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &bff{idp: fake, srv: srv, url: srv.URL, clock: clk, upstream: up, sessions: sessions}
+	b.srv, b.url, b.sessions = srv, srv.URL, sessions
 }
 
 // browser returns a client with its own cookie jar that does not follow

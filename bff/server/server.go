@@ -54,7 +54,9 @@ func New(cfg Config) (http.Handler, error) {
 
 	mux := http.NewServeMux()
 	mux.Handle(shared.PathLogin, only(cfg.Login, http.MethodGet))
-	mux.Handle(shared.PathCallback, only(cfg.Session(cfg.Callback), http.MethodGet))
+	// The callback starts sessions itself (session.Manager.Start), outside
+	// the session middleware.
+	mux.Handle(shared.PathCallback, only(cfg.Callback, http.MethodGet))
 	mux.Handle(shared.PathMe, only(cfg.Session(cfg.Me), http.MethodGet, http.MethodHead))
 	mux.Handle(shared.PathLogout, only(protect(cfg.Session(cfg.Logout)), http.MethodPost))
 	// The provider calls this one server to server: no session, no CSRF

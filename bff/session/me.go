@@ -21,16 +21,9 @@ func (m *Manager) MeHandler() http.Handler {
 			return
 		}
 		if r.URL.Query().Get(shared.ParamSlide) != "false" {
-			if err := m.Touch(rec); err != nil {
-				apierror.Write(w, r, err)
-				return
-			}
+			rec.LastSeen = m.touch(r.Context(), rec)
 		}
-		expires, err := m.ExpiresAt(rec)
-		if err != nil {
-			apierror.Write(w, r, err)
-			return
-		}
+		expires := m.ExpiresAt(rec)
 		u := rec.User
 		body := shared.Session{
 			Subject:           u.Subject,

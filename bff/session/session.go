@@ -3,29 +3,44 @@
 // (draft-ietf-oauth-browser-based-apps §6.1, the BFF pattern).
 //
 // The cookie is __Host- prefixed, Secure, HttpOnly, SameSite=Strict, Path=/
-// and has no Domain (RFC 6265bis §4.1.3.2). The scs session it names holds
-// only the id of a Record, which the store keeps apart and which is written
-// only at sign-in and at a refresh, under the session's lock.
+// and has no Domain (RFC 6265bis §4.1.3.2). scs makes its value (32 random
+// bytes) and sets and clears it; everything else lives in a store.Store
+// (memory, a bbolt file, or Redis shared by replicas):
+//
+//   - the session's Record, sealed with AES-256-GCM under
+//     "session/" + base64url(SHA-256(cookie value)): reading the store does not
+//     give anyone a cookie to ride a session with, nor a token;
+//   - a lease "refresh/<id>" while one replica refreshes the session's tokens;
+//   - the indexes "user/<hash of iss, sub>" and "sid/<hash of iss, sid>" of
+//     the session ids, for back-channel logout and the per-user cap.
+//
+// A proxied request whose token needs no refresh reads the store once (the
+// Record) and writes it at most once a touch interval (a minute by default)
+// to move the idle timeout on.
 //
 // Sessions end server-side: after IdleTimeout without activity, at the
 // absolute end (MaxLifetime, never beyond the refresh token's life), when a
-// refresh is refused, at sign-out, and by back-channel logout.
+// refresh is refused, at sign-out, by back-channel logout, when the browser
+// signs in again, and when the user has more than MaxPerUser sessions.
 package session
 
 import (
 	"context"
-	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
-	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
+	"golang.org/x/sync/singleflight"
 
 	"gatehouse/bff/apierror"
+	"gatehouse/bff/internal/seal"
+	"gatehouse/bff/internal/store"
 	"gatehouse/shared"
 )
 
@@ -35,51 +50,82 @@ const DefaultCookieName = "__Host-gatehouse"
 
 // Defaults of Config.
 const (
-	DefaultIdleTimeout = 30 * time.Minute
-	DefaultMaxLifetime = 12 * time.Hour
+	DefaultIdleTimeout  = 30 * time.Minute
+	DefaultMaxLifetime  = 12 * time.Hour
+	DefaultMaxPerUser   = 10
+	DefaultRefreshLease = 30 * time.Second
+	// DefaultPendingWriteLimit is how long a refreshed token set that could
+	// not be stored is kept and retried.
+	DefaultPendingWriteLimit = 5 * time.Minute
 )
 
-// Keys in the scs session.
-const (
-	keyRecord = "gatehouse.record" // the Record's ID
-	keyEnded  = "gatehouse.ended"  // why the session ended (a shared.Code)
-)
+// maxTouchInterval is the longest a session goes without its activity being
+// written: a proxied request writes the Record at most this often.
+const maxTouchInterval = time.Minute
+
+// keyRecord is the scs session value holding the Record.
+const keyRecord = "record"
 
 // Config configures a Manager.
 type Config struct {
-	// Store keeps the sessions: the scs sessions and the Records. Required.
-	Store scs.Store
+	// Store keeps the sessions. Required.
+	Store store.Store
+	// Keys seal the Records. Required.
+	Keys *seal.Keys
 	// IdleTimeout ends a session after this long without activity (an API
 	// call, or /auth/me without slide=false). Default DefaultIdleTimeout.
+	// Activity is written at most once a minute (or a tenth of IdleTimeout
+	// when that is shorter), so a session may end that much before
+	// IdleTimeout has passed since its very last request.
 	IdleTimeout time.Duration
 	// MaxLifetime ends a session this long after sign-in, whatever the
 	// activity. Default DefaultMaxLifetime. Must be at least IdleTimeout.
 	MaxLifetime time.Duration
+	// MaxPerUser caps a user's sessions (one issuer's subject): signing in
+	// once more ends the oldest. Default DefaultMaxPerUser.
+	MaxPerUser int
+	// RefreshLease bounds how long one refresh may hold a session's lease
+	// (its call to the provider must end sooner); a replica that dies while
+	// holding it releases it after this long. Default DefaultRefreshLease.
+	RefreshLease time.Duration
+	// PendingWriteLimit is how long a refreshed token set that the store
+	// did not take (it was down) is kept in memory and retried before it is
+	// given up. Default DefaultPendingWriteLimit.
+	PendingWriteLimit time.Duration
 	// CookieName defaults to DefaultCookieName. A name without the __Host-
 	// prefix is refused: the prefix is what stops a sibling subdomain from
 	// planting a session cookie.
 	CookieName string
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
+	// Log receives store failures and sessions ended for a reason other
+	// than sign-out, never a token or a cookie value. Default slog.Default().
+	Log *slog.Logger
 }
 
-// Manager loads, checks and ends sessions. Its methods that take a request
-// or a context need one that passed through Middleware. Safe for concurrent
-// use.
+// Manager loads, checks, renews and ends sessions. Its methods that take a
+// request need one that passed through Middleware (Start excepted). Safe for
+// concurrent use.
 type Manager struct {
-	scs   *scs.SessionManager
-	rec   records
-	idle  time.Duration
-	max   time.Duration
-	now   func() time.Time
-	locks keyedMutex
-	index sync.Mutex // serialises read-modify-write of the back-channel index
+	scs        *scs.SessionManager
+	store      store.Store
+	keys       *seal.Keys
+	idle       time.Duration
+	max        time.Duration
+	perUser    int
+	lease      time.Duration
+	touchEvery time.Duration
+	now        func() time.Time
+	log        *slog.Logger
+	flights    singleflight.Group
+	pending    *pendingWrites
 }
 
-// New returns a Manager for cfg, or an error naming the bad field.
+// New returns a Manager for cfg, or an error naming the bad field. Close it
+// when done.
 func New(cfg Config) (*Manager, error) {
-	if cfg.Store == nil {
-		return nil, errors.New("session: Config.Store is required")
+	if cfg.Store == nil || cfg.Keys == nil {
+		return nil, errors.New("session: Config.Store and Config.Keys are required")
 	}
 	if cfg.IdleTimeout == 0 {
 		cfg.IdleTimeout = DefaultIdleTimeout
@@ -87,8 +133,17 @@ func New(cfg Config) (*Manager, error) {
 	if cfg.MaxLifetime == 0 {
 		cfg.MaxLifetime = DefaultMaxLifetime
 	}
-	if cfg.IdleTimeout < 0 || cfg.MaxLifetime < 0 {
-		return nil, fmt.Errorf("session: Config.IdleTimeout %v and MaxLifetime %v must be positive", cfg.IdleTimeout, cfg.MaxLifetime)
+	if cfg.MaxPerUser == 0 {
+		cfg.MaxPerUser = DefaultMaxPerUser
+	}
+	if cfg.RefreshLease == 0 {
+		cfg.RefreshLease = DefaultRefreshLease
+	}
+	if cfg.PendingWriteLimit == 0 {
+		cfg.PendingWriteLimit = DefaultPendingWriteLimit
+	}
+	if cfg.IdleTimeout < 0 || cfg.MaxLifetime < 0 || cfg.MaxPerUser < 0 || cfg.RefreshLease < 0 || cfg.PendingWriteLimit < 0 {
+		return nil, fmt.Errorf("session: Config durations and MaxPerUser must be positive")
 	}
 	if cfg.MaxLifetime < cfg.IdleTimeout {
 		return nil, fmt.Errorf("session: Config.MaxLifetime %v is shorter than IdleTimeout %v", cfg.MaxLifetime, cfg.IdleTimeout)
@@ -102,8 +157,23 @@ func New(cfg Config) (*Manager, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	m := &Manager{
+		store:      cfg.Store,
+		keys:       cfg.Keys,
+		idle:       cfg.IdleTimeout,
+		max:        cfg.MaxLifetime,
+		perUser:    cfg.MaxPerUser,
+		lease:      cfg.RefreshLease,
+		touchEvery: min(maxTouchInterval, cfg.IdleTimeout/10),
+		now:        cfg.Now,
+		log:        cfg.Log,
+	}
 	s := scs.New()
-	s.Store = cfg.Store
+	s.Store = scsStore{m}
+	s.Codec = recordCodec{log: cfg.Log}
 	s.Lifetime = cfg.MaxLifetime
 	s.Cookie.Name = cfg.CookieName
 	s.Cookie.Domain = ""
@@ -113,14 +183,21 @@ func New(cfg Config) (*Manager, error) {
 	s.Cookie.SameSite = http.SameSiteStrictMode
 	s.Cookie.Persist = true
 	s.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
-		apierror.Write(w, r, fmt.Errorf("session: %w", err))
+		apierror.Write(w, r, err)
 	}
-	return &Manager{scs: s, rec: records{store: cfg.Store}, idle: cfg.IdleTimeout, max: cfg.MaxLifetime, now: cfg.Now}, nil
+	m.scs = s
+	m.pending = newPendingWrites(m, cfg.PendingWriteLimit)
+	return m, nil
 }
 
+// Close stops the retries of pending writes after one last attempt within
+// ctx, and returns an error when some could not be written.
+func (m *Manager) Close(ctx context.Context) error { return m.pending.close(ctx) }
+
 // Middleware loads the session named by the request's cookie into the
-// request context and saves it, and sets or clears the cookie, when the
-// handler is done. Its response writer implements Unwrap, Flush and Hijack.
+// request context (one read of the store), and clears the cookie after
+// Destroy. It answers 503 session_store_unavailable when the store fails.
+// Its response writer implements Unwrap, Flush and Hijack.
 func (m *Manager) Middleware(next http.Handler) http.Handler { return m.scs.LoadAndSave(next) }
 
 // CookieName returns the session cookie's name.
@@ -129,276 +206,310 @@ func (m *Manager) CookieName() string { return m.scs.Cookie.Name }
 // IdleTimeout returns the configured idle timeout.
 func (m *Manager) IdleTimeout() time.Duration { return m.idle }
 
-// NewRecord returns the Record of a new sign-in at now with tokens and user,
-// with its absolute end computed.
-func (m *Manager) NewRecord(tokens TokenSet, user Identity) Record {
-	now := m.now()
-	return Record{ID: rand.Text(), Version: 1, Tokens: tokens, User: user, CreatedAt: now, Ends: end(now, m.max, tokens)}
+// ErrStoreUnavailable is the SPA's error while the session store does not
+// answer: 503, and the session is kept.
+var ErrStoreUnavailable = apierror.New(shared.CodeSessionStoreUnavailable,
+	"Sign-in is temporarily unavailable. You are still signed in; try again in a moment.")
+
+// storeError wraps a store failure as ErrStoreUnavailable, keeping the
+// cause for the log.
+func storeError(op string, err error) error {
+	return apierror.Wrap(ErrStoreUnavailable.Code, ErrStoreUnavailable.Message, fmt.Errorf("session: %s: %w", op, err))
 }
 
-// Start begins the session of rec (from NewRecord) in ctx: it issues a new
-// session token (no session fixation, OWASP ASVS 5 V7.2.4), stores rec,
-// counts now as activity, and indexes the session by its sid and sub for
-// back-channel logout.
-func (m *Manager) Start(ctx context.Context, rec Record) error {
-	if err := m.scs.RenewToken(ctx); err != nil {
-		return fmt.Errorf("session: renew token: %w", err)
+// idOf returns the session id of a cookie value: base64url(SHA-256(value)).
+func idOf(cookieValue string) string {
+	sum := sha256.Sum256([]byte(cookieValue))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+func recordKey(id string) string { return "session/" + id }
+func leaseKey(id string) string  { return "refresh/" + id }
+
+// seal returns rec sealed for its store key.
+func (m *Manager) seal(rec *Record) []byte {
+	return m.keys.Seal(nil, appendRecord(make([]byte, 0, 2048), rec), []byte(recordKey(rec.ID)))
+}
+
+// open returns the Record sealed in raw under id's key.
+func (m *Manager) open(id string, raw []byte) (Record, error) {
+	plain, _, err := m.keys.Open(nil, raw, []byte(recordKey(id)))
+	if err != nil {
+		return Record{}, err
 	}
-	if err := m.rec.put(rec); err != nil {
-		return err
+	rec, err := decodeRecord(plain)
+	rec.ID = id
+	return rec, err
+}
+
+// ExpiresAt returns when rec's session ends unless there is more activity:
+// the earlier of its last activity plus IdleTimeout and rec.Ends.
+func (m *Manager) ExpiresAt(rec Record) time.Time {
+	if idle := rec.LastSeen.Add(m.idle); idle.Before(rec.Ends) {
+		return idle
 	}
-	if err := m.touch(rec); err != nil {
-		return err
-	}
-	if err := m.addToIndex(rec); err != nil {
-		return err
-	}
-	m.scs.Remove(ctx, keyEnded)
-	m.scs.Put(ctx, keyRecord, rec.ID)
-	return nil
+	return rec.Ends
 }
 
 // Current returns the request's session Record when the session is alive.
 // Otherwise it returns an *apierror.Error: apierror.ErrSessionExpired when
-// the browser had a session that has ended (idle, absolute end, refused
-// refresh, back-channel logout, or a store that lost it), else
+// the browser holds a session cookie but the session has ended (idle,
+// absolute end, refused refresh, back-channel logout, a newer sign-in), else
 // apierror.ErrUnauthenticated. A session found to have ended is ended for
-// good (End).
+// good (its Record deleted).
 func (m *Manager) Current(r *http.Request) (Record, error) {
 	ctx := r.Context()
-	id := m.scs.GetString(ctx, keyRecord)
-	if id == "" {
-		if m.scs.Exists(ctx, keyEnded) {
-			return Record{}, apierror.ErrSessionExpired
-		}
+	rec, ok := m.scs.Get(ctx, keyRecord).(Record)
+	if !ok {
 		if _, err := r.Cookie(m.scs.Cookie.Name); err == nil {
-			// A cookie for a session the store no longer has.
-			return Record{}, apierror.ErrSessionExpired
+			return Record{}, apierror.ErrSessionExpired // a cookie for a session the store no longer has
 		}
 		return Record{}, apierror.ErrUnauthenticated
 	}
-	rec, found, err := m.rec.get(id)
-	if err != nil {
-		return Record{}, err
+	rec.ID = idOf(m.scs.Token(ctx))
+	if p, ok := m.pending.get(rec.ID); ok && p.Version > rec.Version {
+		rec = p // a refresh whose result the store has not taken yet
 	}
-	if !found {
-		m.End(ctx, id, shared.CodeSessionExpired)
-		return Record{}, apierror.ErrSessionExpired
-	}
-	if until, err := m.ExpiresAt(rec); err != nil {
-		return Record{}, err
-	} else if !m.now().Before(until) {
-		m.End(ctx, id, shared.CodeSessionExpired)
+	if !m.now().Before(m.ExpiresAt(rec)) {
+		m.End(ctx, rec, "timed out")
 		return Record{}, apierror.ErrSessionExpired
 	}
 	return rec, nil
-}
-
-// ExpiresAt returns when rec's session ends unless there is more activity:
-// the earlier of the last activity plus IdleTimeout and rec.Ends.
-func (m *Manager) ExpiresAt(rec Record) (time.Time, error) {
-	seen, found, err := m.rec.seen(rec.ID)
-	if err != nil {
-		return time.Time{}, err
-	}
-	if !found {
-		return time.Time{}, nil // no activity on record: over
-	}
-	if idle := seen.Add(m.idle); idle.Before(rec.Ends) {
-		return idle, nil
-	}
-	return rec.Ends, nil
 }
 
 // Touch counts now as activity on rec's session, extending its idle timeout
-// (never beyond rec.Ends).
-func (m *Manager) Touch(rec Record) error { return m.touch(rec) }
+// (never beyond rec.Ends). It writes only when the last write is older than
+// the touch interval, and only moves the activity time on, so it cannot
+// undo a concurrent refresh. A failure is logged: activity not recorded is
+// not worth failing the request.
+func (m *Manager) Touch(ctx context.Context, rec Record) { m.touch(ctx, rec) }
 
-func (m *Manager) touch(rec Record) error {
+// touch is Touch; it returns the activity time on record afterwards.
+func (m *Manager) touch(ctx context.Context, rec Record) time.Time {
 	now := m.now()
-	expiry := now.Add(m.idle)
-	if rec.Ends.Before(expiry) {
-		expiry = rec.Ends
+	if now.Sub(rec.LastSeen) < m.touchEvery {
+		return rec.LastSeen
 	}
-	return m.rec.touch(rec.ID, now, expiry)
-}
-
-// Lock takes the lock of session id, for a refresh: at most one holder per
-// session in this process. The returned func releases it.
-func (m *Manager) Lock(id string) (unlock func()) { return m.locks.lock(id) }
-
-// Reload reads session id's Record from the store again (after taking its
-// lock), ending the session in ctx if it is gone.
-func (m *Manager) Reload(ctx context.Context, id string) (Record, error) {
-	rec, found, err := m.rec.get(id)
-	if err != nil {
-		return Record{}, err
-	}
-	if !found {
-		m.End(ctx, id, shared.CodeSessionExpired)
-		return Record{}, apierror.ErrSessionExpired
-	}
-	return rec, nil
-}
-
-// ErrStale is returned by Save when the stored Record is newer than the one
-// the caller started from.
-var ErrStale = errors.New("session: the record changed since it was read")
-
-// Save replaces prev with next (after a refresh). Hold the session's Lock.
-// next's Version becomes prev.Version+1 and its Ends is computed again; Save
-// returns ErrStale when the store holds another version than prev's, and an
-// *apierror.Error ErrSessionExpired when the session has gone meanwhile.
-func (m *Manager) Save(prev, next Record) (Record, error) {
-	cur, found, err := m.rec.get(prev.ID)
-	if err != nil {
-		return Record{}, err
-	}
-	if !found {
-		return Record{}, apierror.ErrSessionExpired
-	}
-	if cur.Version != prev.Version {
-		return Record{}, ErrStale
-	}
-	next.ID, next.CreatedAt = prev.ID, prev.CreatedAt
-	next.Version = prev.Version + 1
-	next.Ends = end(prev.CreatedAt, m.max, next.Tokens)
-	if next.Ends.After(prev.Ends) {
-		next.Ends = prev.Ends // a refresh never lengthens the session
-	}
-	return next, m.rec.put(next)
-}
-
-// End ends session id because it can no longer be used: its Record goes at
-// once, and when ctx carries the scs session, later requests with the same
-// cookie get apierror.ErrSessionExpired rather than ErrUnauthenticated, so
-// that the SPA can tell the user why. Failures are ignored: the Record
-// expires anyway.
-func (m *Manager) End(ctx context.Context, id string, reason shared.Code) {
-	_ = m.rec.delete(id)
-	if ctx != nil && m.scs.GetString(ctx, keyRecord) == id {
-		m.scs.Remove(ctx, keyRecord)
-		m.scs.Put(ctx, keyEnded, string(reason))
-	}
-}
-
-// Destroy ends the request's session for sign-out: it removes the Record and
-// the scs session and clears the cookie. It returns the Record that was
-// there (for revocation and id_token_hint), and whether there was one.
-func (m *Manager) Destroy(ctx context.Context) (Record, bool, error) {
-	var rec Record
-	found := false
-	if id := m.scs.GetString(ctx, keyRecord); id != "" {
-		var err error
-		if rec, found, err = m.rec.get(id); err != nil {
-			return Record{}, false, err
+	stored, err := m.update(ctx, rec.ID, nil, func(cur *Record) bool {
+		if !now.After(cur.LastSeen) {
+			return false
 		}
-		if err := m.rec.delete(id); err != nil {
-			return Record{}, false, err
+		cur.LastSeen = now
+		return true
+	})
+	if err != nil {
+		if !errors.Is(err, apierror.ErrSessionExpired) {
+			m.log.WarnContext(ctx, "session activity not recorded", "error", err.Error())
 		}
+		return rec.LastSeen
+	}
+	return stored.LastSeen
+}
+
+// expiry is when the store may forget rec: its idle or absolute end.
+func (m *Manager) expiry(rec *Record) time.Time { return m.ExpiresAt(*rec) }
+
+// maxUpdateAttempts bounds the compare-and-swap loop of update: each lost
+// race means another writer got through, so a few rounds always suffice
+// unless the store misbehaves.
+const maxUpdateAttempts = 8
+
+// update applies change to the stored Record of session id and writes it
+// with a compare-and-swap, reading again and retrying when another writer
+// got in between. raw, when not nil, is the value already read. change
+// reports whether it changed anything; when it did not, nothing is written.
+// It returns the Record as stored afterwards; apierror.ErrSessionExpired when
+// the session is gone; a store failure as ErrStoreUnavailable.
+func (m *Manager) update(ctx context.Context, id string, raw []byte, change func(*Record) bool) (Record, error) {
+	key := recordKey(id)
+	for range maxUpdateAttempts {
+		if raw == nil {
+			var err error
+			raw, err = m.store.Get(ctx, key)
+			if errors.Is(err, store.ErrNotFound) {
+				return Record{}, apierror.ErrSessionExpired
+			}
+			if err != nil {
+				return Record{}, storeError("read", err)
+			}
+		}
+		rec, err := m.open(id, raw)
+		if err != nil {
+			return Record{}, fmt.Errorf("session: stored record: %w", err)
+		}
+		if !change(&rec) {
+			return rec, nil
+		}
+		ok, err := m.store.CompareAndSwap(ctx, key, raw, m.seal(&rec), m.expiry(&rec))
+		if err != nil {
+			return rec, storeError("write", err)
+		}
+		if ok {
+			return rec, nil
+		}
+		raw = nil // another writer got in first: read again
+	}
+	return Record{}, storeError("write", errors.New("the record kept changing under concurrent writes"))
+}
+
+// End ends rec's session because it can no longer be used (timed out,
+// refresh refused, evicted): its Record, its pending write and its index
+// entries go. Later requests with the same cookie get
+// apierror.ErrSessionExpired. Failures are logged, not returned: the Record
+// expires in the store anyway.
+func (m *Manager) End(ctx context.Context, rec Record, why string) {
+	m.pending.drop(rec.ID)
+	if err := m.store.Delete(ctx, recordKey(rec.ID)); err != nil {
+		m.log.WarnContext(ctx, "session end not stored; it expires by itself", "error", err.Error())
+	}
+	m.unindex(ctx, rec)
+	m.log.InfoContext(ctx, "session ended", "sub", rec.User.Subject, "reason", why)
+}
+
+// Destroy ends the request's session for sign-out: it removes the Record
+// and clears the cookie. It returns the Record that was there (for
+// revocation and id_token_hint), and whether there was one.
+func (m *Manager) Destroy(r *http.Request) (Record, bool, error) {
+	ctx := r.Context()
+	rec, found := m.scs.Get(ctx, keyRecord).(Record)
+	if found {
+		rec.ID = idOf(m.scs.Token(ctx))
+		if p, ok := m.pending.get(rec.ID); ok && p.Version > rec.Version {
+			rec = p // its refresh token is the one to revoke
+		}
+		m.pending.drop(rec.ID)
 	}
 	if err := m.scs.Destroy(ctx); err != nil {
-		return Record{}, false, fmt.Errorf("session: destroy: %w", err)
+		return Record{}, false, err
+	}
+	if found {
+		m.unindex(ctx, rec)
 	}
 	return rec, found, nil
 }
 
-// EndByLogoutToken ends every session of issuer whose sid claim is sid, or,
-// when sid is empty, every session of issuer's subject sub (OpenID Connect
-// Back-Channel Logout 1.0 §2.7). It returns how many sessions it ended.
-func (m *Manager) EndByLogoutToken(issuer, sub, sid string) (int, error) {
-	kind, value := "sid", sid
-	if sid == "" {
-		kind, value = "sub", sub
+// Start begins a new session for tokens and user in the browser of r and
+// sets its cookie on w: a new session cookie value (no session fixation,
+// OWASP ASVS 5 V7.2.4), the Record stored and indexed by the user's sub and
+// sid. It must not run inside Middleware. A session the browser already
+// had ends first, and so do the user's oldest sessions beyond MaxPerUser;
+// Start returns their Records, so that the caller can revoke their refresh
+// tokens. A store failure is returned as ErrStoreUnavailable and starts
+// nothing.
+func (m *Manager) Start(w http.ResponseWriter, r *http.Request, tokens TokenSet, user Identity) (ended []Record, err error) {
+	var value string
+	if c, err := r.Cookie(m.scs.Cookie.Name); err == nil {
+		value = c.Value
 	}
-	key := indexKey(kind, issuer, value)
-	m.index.Lock()
-	defer m.index.Unlock()
-	ids, err := m.rec.index(key)
+	ctx, err := m.scs.Load(r.Context(), value)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	n := 0
-	for _, id := range ids {
-		rec, found, err := m.rec.get(id)
-		if err != nil {
-			return n, err
+	if prev, ok := m.scs.Get(ctx, keyRecord).(Record); ok {
+		prev.ID = idOf(value)
+		if p, ok := m.pending.get(prev.ID); ok && p.Version > prev.Version {
+			prev = p
 		}
-		// The index may be older than a session that reused nothing of it:
-		// check the claims of the record itself.
-		if !found || rec.User.Issuer != issuer || (sid != "" && rec.User.SessionID != sid) || (sid == "" && rec.User.Subject != sub) {
-			continue
-		}
-		if err := m.rec.delete(id); err != nil {
-			return n, err
-		}
-		n++
+		m.pending.drop(prev.ID)
+		m.unindex(ctx, prev)
+		ended = append(ended, prev)
 	}
-	return n, m.rec.setIndex(key, nil, time.Time{})
+	// RenewToken deletes the previous session's Record and draws a new
+	// cookie value.
+	if err := m.scs.RenewToken(ctx); err != nil {
+		return nil, err
+	}
+	now := m.now()
+	rec := Record{
+		ID:        idOf(m.scs.Token(ctx)),
+		Version:   1,
+		Tokens:    tokens,
+		User:      user,
+		CreatedAt: now,
+		LastSeen:  now,
+		Ends:      end(now, m.max, tokens),
+	}
+	// Indexed before it is stored: a session that back-channel logout
+	// cannot find must never exist.
+	evicted, err := m.index(ctx, rec)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.store.Put(ctx, recordKey(rec.ID), m.seal(&rec), m.expiry(&rec)); err != nil {
+		return nil, storeError("write", err)
+	}
+	m.scs.WriteSessionCookie(ctx, w, m.scs.Token(ctx), rec.Ends)
+	return append(ended, evicted...), nil
 }
 
-// addToIndex records rec's id under its sid and its sub.
-func (m *Manager) addToIndex(rec Record) error {
-	m.index.Lock()
-	defer m.index.Unlock()
-	for _, kv := range [][2]string{{"sid", rec.User.SessionID}, {"sub", rec.User.Subject}} {
-		if kv[1] == "" {
-			continue
-		}
-		key := indexKey(kv[0], rec.User.Issuer, kv[1])
-		ids, err := m.rec.index(key)
-		if err != nil {
-			return err
-		}
-		// Drop the ids of sessions that have gone, then add this one.
-		live := ids[:0]
-		for _, id := range ids {
-			if _, found, err := m.rec.get(id); err == nil && found {
-				live = append(live, id)
-			}
-		}
-		if !slices.Contains(live, rec.ID) {
-			live = append(live, rec.ID)
-		}
-		if err := m.rec.setIndex(key, live, m.now().Add(m.max)); err != nil {
-			return err
-		}
+// scsStore is the scs.Store of the Manager: scs passes the cookie's value,
+// and the store sees only the key derived from it and the sealed Record.
+type scsStore struct{ m *Manager }
+
+var _ scs.CtxStore = scsStore{}
+
+func (s scsStore) FindCtx(ctx context.Context, value string) ([]byte, bool, error) {
+	id := idOf(value)
+	raw, err := s.m.store.Get(ctx, recordKey(id))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, storeError("read", err)
+	}
+	plain, _, err := s.m.keys.Open(nil, raw, []byte(recordKey(id)))
+	if err != nil {
+		// Sealed with a key that is no longer configured: the session is
+		// lost, as scs's contract has it for a record that does not load.
+		s.m.log.WarnContext(ctx, "a stored session does not open with GATEHOUSE_SESSION_KEYS (was a key removed?)")
+		return nil, false, nil
+	}
+	return plain, true, nil
+}
+
+func (s scsStore) CommitCtx(ctx context.Context, value string, b []byte, expiry time.Time) error {
+	key := recordKey(idOf(value))
+	if err := s.m.store.Put(ctx, key, s.m.keys.Seal(nil, b, []byte(key)), expiry); err != nil {
+		return storeError("write", err)
 	}
 	return nil
 }
 
-// keyedMutex is a mutex per key, removed when nobody holds or waits for it.
-type keyedMutex struct {
-	mu    sync.Mutex
-	locks map[string]*keyedLock
+func (s scsStore) DeleteCtx(ctx context.Context, value string) error {
+	if err := s.m.store.Delete(ctx, recordKey(idOf(value))); err != nil {
+		return storeError("delete", err)
+	}
+	return nil
 }
 
-type keyedLock struct {
-	mu   sync.Mutex
-	refs int
+func (s scsStore) Find(value string) ([]byte, bool, error) {
+	return s.FindCtx(context.Background(), value)
 }
 
-func (k *keyedMutex) lock(key string) func() {
-	k.mu.Lock()
-	if k.locks == nil {
-		k.locks = make(map[string]*keyedLock)
-	}
-	l := k.locks[key]
-	if l == nil {
-		l = &keyedLock{}
-		k.locks[key] = l
-	}
-	l.refs++
-	k.mu.Unlock()
+func (s scsStore) Commit(value string, b []byte, expiry time.Time) error {
+	return s.CommitCtx(context.Background(), value, b, expiry)
+}
 
-	l.mu.Lock()
-	return func() {
-		l.mu.Unlock()
-		k.mu.Lock()
-		l.refs--
-		if l.refs == 0 {
-			delete(k.locks, key)
-		}
-		k.mu.Unlock()
+func (s scsStore) Delete(value string) error { return s.DeleteCtx(context.Background(), value) }
+
+// recordCodec is the scs.Codec: the session's only value is its Record.
+type recordCodec struct{ log *slog.Logger }
+
+func (recordCodec) Encode(_ time.Time, values map[string]any) ([]byte, error) {
+	rec, ok := values[keyRecord].(Record)
+	if !ok || len(values) != 1 {
+		return nil, errors.New("session: the scs session holds something other than one Record")
 	}
+	return appendRecord(nil, &rec), nil
+}
+
+func (c recordCodec) Decode(b []byte) (time.Time, map[string]any, error) {
+	rec, err := decodeRecord(b)
+	if err != nil {
+		// Opened with a configured key but unreadable: a record of an
+		// incompatible version. The session is lost, not the request.
+		c.log.Warn("a stored session record does not decode", "error", err.Error())
+		return time.Time{}, map[string]any{}, nil
+	}
+	return rec.Ends, map[string]any{keyRecord: rec}, nil
 }

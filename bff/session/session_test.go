@@ -4,20 +4,24 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alexedwards/scs/v2/memstore"
+	"gatehouse/bff/internal/seal"
+	"gatehouse/bff/internal/store/memstore"
 )
 
 func TestNewChecksConfig(t *testing.T) {
+	st := memstore.New(memstore.Options{SweepInterval: -1})
+	keys := seal.NewRandomKeys()
 	tests := []struct {
 		name    string
 		cfg     Config
 		wantErr bool
 	}{
-		{"defaults", Config{Store: memstore.New()}, false},
-		{"no store", Config{}, true},
-		{"cookie without __Host- prefix", Config{Store: memstore.New(), CookieName: "session"}, true},
-		{"negative lifetime", Config{Store: memstore.New(), MaxLifetime: -1}, true},
-		{"max shorter than idle", Config{Store: memstore.New(), IdleTimeout: time.Hour, MaxLifetime: time.Minute}, true},
+		{"defaults", Config{Store: st, Keys: keys}, false},
+		{"no store", Config{Keys: keys}, true},
+		{"no keys", Config{Store: st}, true},
+		{"cookie without __Host- prefix", Config{Store: st, Keys: keys, CookieName: "session"}, true},
+		{"negative lifetime", Config{Store: st, Keys: keys, MaxLifetime: -1}, true},
+		{"max shorter than idle", Config{Store: st, Keys: keys, IdleTimeout: time.Hour, MaxLifetime: time.Minute}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

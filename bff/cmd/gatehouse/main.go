@@ -17,10 +17,10 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/alexedwards/scs/v2/memstore"
-
 	"gatehouse/bff/config"
+	"gatehouse/bff/internal/seal"
 	"gatehouse/bff/internal/serve"
+	"gatehouse/bff/internal/sessionstore"
 	"gatehouse/bff/login"
 	"gatehouse/bff/provider"
 	"gatehouse/bff/proxy"
@@ -49,11 +49,34 @@ func run(ctx context.Context, environ []string, stderr io.Writer) error {
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.Level}))
 	slog.SetDefault(log)
 
-	store := memstore.New()
-	sessions, err := session.New(session.Config{Store: store, IdleTimeout: cfg.SessionIdle, MaxLifetime: cfg.SessionMax})
+	st, err := sessionstore.Open(ctx, cfg.Store, log)
+	if err != nil {
+		return fmt.Errorf("GATEHOUSE_SESSION_STORE: %w", err)
+	}
+	defer st.Close()
+	keys := seal.NewRandomKeys() // memory without keys: sealed for this process only
+	if cfg.Keys != nil {
+		if keys, err = seal.NewKeys(cfg.Keys); err != nil {
+			return fmt.Errorf("GATEHOUSE_SESSION_KEYS: %w", err)
+		}
+	}
+	sessions, err := session.New(session.Config{
+		Store: st, Keys: keys,
+		IdleTimeout: cfg.SessionIdle, MaxLifetime: cfg.SessionMax, MaxPerUser: cfg.SessionMaxPerUser,
+	})
 	if err != nil {
 		return err
 	}
+	// After the server has drained its requests: store the refreshed
+	// tokens still waiting for the store, then close the store (deferred
+	// above, so it runs after this).
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), serve.ShutdownTimeout)
+		defer cancel()
+		if err := sessions.Close(ctx); err != nil {
+			log.Error("shutting down", "error", err.Error())
+		}
+	}()
 	providerClient := &http.Client{Timeout: 10 * time.Second}
 	discoveryCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	idp, err := provider.Discover(discoveryCtx, provider.Config{
@@ -69,11 +92,11 @@ func run(ctx context.Context, environ []string, stderr io.Writer) error {
 		return fmt.Errorf("OKTA_OAUTH2_ISSUER: %w (is the issuer URL right, and is the provider reachable?)", err)
 	}
 	rp, err := login.New(login.Config{
-		Provider:     idp,
-		PublicURL:    cfg.PublicURL,
-		Sessions:     sessions,
-		Transactions: login.NewTransactionStore(store),
-		Store:        store,
+		Provider:  idp,
+		PublicURL: cfg.PublicURL,
+		Sessions:  sessions,
+		Keys:      keys,
+		Store:     st,
 	})
 	if err != nil {
 		return err
@@ -114,7 +137,12 @@ func run(ctx context.Context, environ []string, stderr io.Writer) error {
 		Me:                sessions.MeHandler(),
 		API:               api,
 		SPA:               app,
-		Ready:             func(r *http.Request) error { return reachable(r.Context(), providerClient, discovery) },
+		Ready: func(r *http.Request) error {
+			if err := st.Ping(r.Context()); err != nil {
+				return fmt.Errorf("session store: %w", err)
+			}
+			return reachable(r.Context(), providerClient, discovery)
+		},
 	})
 	if err != nil {
 		return err
@@ -132,7 +160,7 @@ func run(ctx context.Context, environ []string, stderr io.Writer) error {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	log.Info("gatehouse listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL.String(),
-		"issuer", cfg.Issuer, "routes", len(routes), "version", app.Version())
+		"issuer", cfg.Issuer, "routes", len(routes), "session_store", cfg.Store.Redacted, "version", app.Version())
 
 	return serve.Run(ctx, srv, ln, log)
 }

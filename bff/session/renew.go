@@ -1,0 +1,284 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"gatehouse/bff/apierror"
+	"gatehouse/bff/internal/store"
+)
+
+// ErrEnd is wrapped by a Renew refresh function's error when the session
+// cannot continue: the provider refused the refresh token (RFC 6749 §5.2),
+// or the refreshed ID token is not the session's user. Renew then ends the
+// session.
+var ErrEnd = errors.New("session: the session cannot continue")
+
+// Renew gives rec's session a token set for which due is false, at most one
+// refresh per session at a time across every replica that shares the store
+// (field case F01):
+//
+//   - requests of this process that need the same session renewed share one
+//     attempt;
+//   - the attempt takes the session's lease in the store (waiting while
+//     another replica holds it, at most one lease lifetime), reads the Record
+//     again, and returns it untouched when another holder has already
+//     renewed it;
+//   - otherwise refresh gets the Record and returns the next one (tokens and
+//     user), with a context bounded by the lease;
+//   - the next Record is written with a compare-and-swap from the one read,
+//     so a holder whose lease ran out cannot write over a newer token set;
+//     if only activity changed meanwhile, the write is made on top of it.
+//
+// When refresh fails with an error wrapping ErrEnd, the session ends and
+// Renew returns an error wrapping apierror.ErrSessionExpired. Any other
+// refresh error (the provider is down) is returned with the Record as it
+// is: the session stays. When the store is down, Renew returns
+// ErrStoreUnavailable before refreshing; when it goes down after a refresh
+// succeeded, the new token set is used at once, kept in memory and written
+// when the store answers again (within Config.PendingWriteLimit), so that a
+// rotated refresh token is not lost.
+//
+// The attempt outlives the request that started it: a provider that rotates
+// refresh tokens may already have rotated this one when the browser goes
+// away, and dropping its answer then would lose the session.
+func (m *Manager) Renew(ctx context.Context, rec Record, due func(TokenSet) bool, refresh func(context.Context, Record) (Record, error)) (Record, error) {
+	ctx = context.WithoutCancel(ctx)
+	v, err, _ := m.flights.Do(rec.ID, func() (any, error) { return m.renew(ctx, rec.ID, due, refresh) })
+	next, _ := v.(Record)
+	return next, err
+}
+
+func (m *Manager) renew(ctx context.Context, id string, due func(TokenSet) bool, refresh func(context.Context, Record) (Record, error)) (Record, error) {
+	// Wait for another holder at most one lease lifetime and a half: by then
+	// a holder that died has lost its lease.
+	lockCtx, cancel := context.WithTimeout(ctx, m.lease+m.lease/2)
+	unlock, err := m.store.Lock(lockCtx, leaseKey(id), m.lease)
+	cancel()
+	if err != nil {
+		return Record{}, storeError("refresh lease", err)
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(ctx, m.lease)
+		defer cancel()
+		if err := unlock(ctx); err != nil {
+			m.log.WarnContext(ctx, "refresh lease not released; it expires by itself", "error", err.Error())
+		}
+	}()
+
+	raw, err := m.store.Get(ctx, recordKey(id))
+	if errors.Is(err, store.ErrNotFound) {
+		return Record{}, apierror.ErrSessionExpired
+	}
+	if err != nil {
+		return Record{}, storeError("read", err)
+	}
+	cur, err := m.open(id, raw)
+	if err != nil {
+		return Record{}, fmt.Errorf("session: stored record: %w", err)
+	}
+	if p, ok := m.pending.get(id); ok && p.Version > cur.Version {
+		cur = p // the store has not taken the last refresh yet: go on from it
+	}
+	if !due(cur.Tokens) {
+		return cur, nil // renewed by another holder meanwhile
+	}
+
+	refreshCtx, cancel := context.WithTimeout(ctx, m.lease*2/3)
+	next, err := refresh(refreshCtx, cur)
+	cancel()
+	if errors.Is(err, ErrEnd) {
+		m.End(ctx, cur, err.Error())
+		return Record{}, apierror.Wrap(apierror.ErrSessionExpired.Code, apierror.ErrSessionExpired.Message, err)
+	}
+	if err != nil {
+		return cur, err
+	}
+	now := m.now()
+	next.ID, next.CreatedAt, next.Version, next.LastSeen = id, cur.CreatedAt, cur.Version+1, now
+	next.Ends = end(cur.CreatedAt, m.max, next.Tokens)
+	if next.Ends.After(cur.Ends) {
+		next.Ends = cur.Ends // a refresh never lengthens the session
+	}
+	stored, written, err := m.save(ctx, raw, cur.Version, next)
+	switch {
+	case errors.Is(err, apierror.ErrSessionExpired):
+		return Record{}, err // ended meanwhile (signed out, back-channel logout)
+	case err != nil:
+		// The store failed: keep the new token set and write it later.
+		m.pending.put(next, cur.Version)
+		m.log.WarnContext(ctx, "refreshed tokens not stored yet; kept in memory and retried", "error", err.Error())
+		return next, nil
+	case !written:
+		// Another holder stored a newer token set while this one's lease
+		// had run out: that one is the session's now.
+		return stored, nil
+	}
+	return next, nil
+}
+
+// save writes next over the Record of version base, starting from the value
+// raw (nil to read it). It writes next only while the stored token set is
+// still version base (activity may have moved on: the later LastSeen wins),
+// and reports whether it did; a stored version that moved past base is kept
+// and returned: another holder won.
+func (m *Manager) save(ctx context.Context, raw []byte, base uint64, next Record) (Record, bool, error) {
+	written := false
+	stored, err := m.update(ctx, next.ID, raw, func(cur *Record) bool {
+		if cur.Version != base {
+			return false
+		}
+		seen := cur.LastSeen
+		if next.LastSeen.After(seen) {
+			seen = next.LastSeen
+		}
+		*cur = next
+		cur.LastSeen = seen
+		written = true
+		return true
+	})
+	return stored, written && err == nil, err
+}
+
+// pendingWrites keeps the refreshed Records that the store did not take,
+// and retries them until they are written, their session ends, or limit
+// has passed since the refresh.
+type pendingWrites struct {
+	m     *Manager
+	limit time.Duration
+
+	mu      sync.Mutex
+	entries map[string]pendingWrite
+	stop    chan struct{}
+	done    chan struct{}
+	wake    chan struct{}
+	closed  bool
+}
+
+type pendingWrite struct {
+	next     Record
+	base     uint64 // the version next replaces
+	deadline time.Time
+}
+
+// maxPending bounds how many sessions' writes wait at once; beyond it the
+// oldest is given up (and logged).
+const maxPending = 10_000
+
+// pendingRetry is how often pending writes are tried again.
+const pendingRetry = 250 * time.Millisecond
+
+func newPendingWrites(m *Manager, limit time.Duration) *pendingWrites {
+	p := &pendingWrites{m: m, limit: limit, entries: map[string]pendingWrite{},
+		stop: make(chan struct{}), done: make(chan struct{}), wake: make(chan struct{}, 1)}
+	go p.run()
+	return p
+}
+
+func (p *pendingWrites) get(id string) (Record, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.entries) == 0 {
+		return Record{}, false
+	}
+	e, ok := p.entries[id]
+	return e.next, ok
+}
+
+func (p *pendingWrites) put(next Record, base uint64) {
+	p.mu.Lock()
+	if e, ok := p.entries[next.ID]; ok {
+		base = e.base // still waiting to replace the version the store holds
+	}
+	if len(p.entries) >= maxPending {
+		var oldest string
+		for id, e := range p.entries {
+			if oldest == "" || e.deadline.Before(p.entries[oldest].deadline) {
+				oldest = id
+			}
+		}
+		p.m.log.Error("a refreshed token set was dropped: too many waiting for the session store", "sub", p.entries[oldest].next.User.Subject)
+		delete(p.entries, oldest)
+	}
+	p.entries[next.ID] = pendingWrite{next: next, base: base, deadline: p.m.now().Add(p.limit)}
+	p.mu.Unlock()
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (p *pendingWrites) drop(id string) {
+	p.mu.Lock()
+	delete(p.entries, id)
+	p.mu.Unlock()
+}
+
+func (p *pendingWrites) run() {
+	defer close(p.done)
+	t := time.NewTicker(pendingRetry)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.stop:
+			return
+		case <-t.C:
+		case <-p.wake:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		p.flush(ctx)
+		cancel()
+	}
+}
+
+// flush tries each pending write once; it returns how many are left.
+func (p *pendingWrites) flush(ctx context.Context) int {
+	p.mu.Lock()
+	todo := make([]pendingWrite, 0, len(p.entries))
+	for _, e := range p.entries {
+		todo = append(todo, e)
+	}
+	p.mu.Unlock()
+	for _, e := range todo {
+		_, written, err := p.m.save(ctx, nil, e.base, e.next)
+		p.mu.Lock()
+		cur, still := p.entries[e.next.ID]
+		if still && cur.next.Version == e.next.Version {
+			switch {
+			case written:
+				delete(p.entries, e.next.ID)
+				p.m.log.Info("refreshed tokens stored after the session store came back", "sub", e.next.User.Subject)
+			case err == nil:
+				delete(p.entries, e.next.ID) // another holder stored a newer set
+			case errors.Is(err, apierror.ErrSessionExpired):
+				delete(p.entries, e.next.ID)
+			case !p.m.now().Before(e.deadline):
+				delete(p.entries, e.next.ID)
+				p.m.log.Error("refreshed tokens could not be stored in time; the session will need a new sign-in", "sub", e.next.User.Subject, "error", err.Error())
+			}
+		}
+		p.mu.Unlock()
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.entries)
+}
+
+func (p *pendingWrites) close(ctx context.Context) error {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil
+	}
+	p.closed = true
+	p.mu.Unlock()
+	close(p.stop)
+	<-p.done
+	if n := p.flush(ctx); n > 0 {
+		return fmt.Errorf("session: %d refreshed token sets could not be stored before shutdown", n)
+	}
+	return nil
+}
