@@ -8,8 +8,9 @@
 #   make bench   the Go benchmarks.
 #
 # Needs Go and Node; installs the npm packages on first use, and Debian's
-# Chromium for `make test` when it is missing (as root; CHROMIUM_PATH points
-# at another Chromium).
+# Chromium and redis-server for `make test` when they are missing (as root;
+# CHROMIUM_PATH points at another Chromium). The tests start their own
+# redis-server processes on free loopback ports and stop them by PID.
 
 SHELL := /bin/bash
 GO ?= go
@@ -21,7 +22,7 @@ GO_SOURCES := $(shell find bff web shared -name '*.go' -not -name '*_test.go') g
 WEB_SOURCES := $(shell find web shared -name '*.go' -not -name '*_test.go') $(wildcard web/*.js) go.mod go.sum
 NODE_MODULES := e2e/node_modules/.package-lock.json
 
-.PHONY: all build run test vet gotest e2e deps chromium bench clean
+.PHONY: all build run test vet gotest e2e deps chromium redis bench clean
 
 all: build
 
@@ -54,7 +55,7 @@ vet:
 	$(GO) vet ./...
 	GOOS=js GOARCH=wasm $(GO) vet ./web/... ./shared/...
 
-gotest:
+gotest: redis
 	$(GO) test ./...
 
 # Debian's Chromium: Playwright cannot download its own browser here.
@@ -70,7 +71,18 @@ chromium:
 	  fi; \
 	fi
 
-e2e: deps build chromium
+# Debian's redis-server: the Redis session store's tests run a real one.
+redis:
+	@if ! command -v redis-server >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian's redis-server"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
+	  else \
+	    echo "redis-server is missing: run 'sudo apt-get install -y redis-server'"; exit 1; \
+	  fi; \
+	fi
+
+e2e: deps build chromium redis
 	cd e2e && npx playwright test
 
 test: vet gotest e2e

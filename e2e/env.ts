@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+
 // Ports and URLs of the e2e runs, in one place. They differ from `make run`'s (IdP :9000,
 // BFF :8080) so that a developer's running stack does not collide with a test run.
 
@@ -16,6 +18,25 @@ export const IDP_AUDIENCE = 'api://default';
 export const IDP_ACCESS_TOKEN_TTL = 10;
 
 export const DEMO_API_ADDR = '127.0.0.1:9101';
+
+/**
+ * The run's redis-server port: a free loopback port, picked once when the config is first loaded
+ * and handed to Playwright's workers through the environment (they load this file again).
+ */
+export const REDIS_PORT = Number(process.env.E2E_REDIS_PORT ??= String(freePort()));
+export const REDIS_URL = `redis://127.0.0.1:${REDIS_PORT}/0`;
+
+/** A free TCP port on 127.0.0.1, found by binding port 0 in a child process (the config loads synchronously). */
+function freePort(): number {
+  const out = execFileSync(process.execPath, ['-e', `
+    const s = require('net').createServer().listen(0, '127.0.0.1', () => {
+      process.stdout.write(String(s.address().port)); s.close();
+    });`]);
+  return Number(out.toString());
+}
+
+/** The session-sealing key of e2e runs (GATEHOUSE_SESSION_KEYS): a test value, never used elsewhere. */
+export const SESSION_KEYS = Buffer.from('gatehouse-e2e-session-key-32byte').toString('base64');
 
 export const BFF_PORT = 8180;
 export const BFF_ORIGIN = `http://localhost:${BFF_PORT}`;
@@ -47,6 +68,9 @@ export const bffEnv: Record<string, string> = {
   GATEHOUSE_ADDR: `127.0.0.1:${BFF_PORT}`,
   GATEHOUSE_PUBLIC_URL: BFF_ORIGIN,
   GATEHOUSE_ROUTES: `orders=http://${DEMO_API_ADDR}`,
+  // Sessions in the run's Redis, as replicas keep them.
+  GATEHOUSE_SESSION_STORE: REDIS_URL,
+  GATEHOUSE_SESSION_KEYS: SESSION_KEYS,
   // Start-up errors and warnings reach the test output; request lines only with E2E_SERVER_LOGS.
   GATEHOUSE_LOG_LEVEL: process.env.E2E_SERVER_LOGS ? 'info' : 'warn',
 };

@@ -1,7 +1,7 @@
 import { defineConfig, devices } from '@playwright/test';
 
 import {
-  BFF_PORT, bffEnv, DEMO_API_ADDR, demoApiEnv, IDP_DISCOVERY_URL, idpEnv,
+  BFF_PORT, bffEnv, DEMO_API_ADDR, demoApiEnv, IDP_DISCOVERY_URL, idpEnv, REDIS_PORT,
 } from './env';
 
 // The servers of a run, started in this order (each waits for the one before: the demo API and
@@ -10,6 +10,18 @@ import {
 // repository root so that the BFF finds static/web/app.wasm.
 const logs = process.env.E2E_SERVER_LOGS ? ('pipe' as const) : ('ignore' as const);
 const webServer = [
+  {
+    // Debian's redis-server (`make test` installs it), in the foreground so that Playwright stops
+    // it by PID; nothing is saved to disk.
+    name: 'Redis',
+    command: `redis-server --port ${REDIS_PORT} --bind 127.0.0.1 --save "" --appendonly no --daemonize no`,
+    port: REDIS_PORT,
+    reuseExistingServer: false,
+    timeout: 30_000,
+    stdout: 'ignore' as const,
+    stderr: 'pipe' as const,
+    gracefulShutdown: { signal: 'SIGTERM' as const, timeout: 5_000 },
+  },
   {
     name: 'dev IdP',
     command: 'node idp/server.mjs',

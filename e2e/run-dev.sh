@@ -75,6 +75,18 @@ pids+=($!)
 wait_for_status "http://$demo_addr/orders" 401 "the demo API" "${pids[-1]}"
 
 export GATEHOUSE_ROUTES="${GATEHOUSE_ROUTES:-orders=http://$demo_addr}"
+# Sessions live in data/ (a bbolt file), sealed with a key made on first use
+# and kept in data/session-keys, so that they survive a restart of make run.
+data_dir=data
+export GATEHOUSE_SESSION_STORE="${GATEHOUSE_SESSION_STORE:-file:$data_dir/sessions.db}"
+if [ -z "${GATEHOUSE_SESSION_KEYS:-}" ] && [ -z "${GATEHOUSE_SESSION_KEYS_FILE:-}" ]; then
+  if [ ! -s "$data_dir/session-keys" ]; then
+    mkdir -p "$data_dir" && chmod 700 "$data_dir"
+    (umask 077 && node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("base64") + "\n")' > "$data_dir/session-keys")
+    echo "made a development session key in $data_dir/session-keys" >&2
+  fi
+  export GATEHOUSE_SESSION_KEYS_FILE="$data_dir/session-keys"
+fi
 bin/gatehouse &
 pids+=($!)
 wait_for_status "http://$bff_local/healthz" 200 "the BFF" "${pids[-1]}"
@@ -84,6 +96,7 @@ cat <<EOF
   Gatehouse is running: open $public_url
   (use exactly this address: the session cookie belongs to it)
   OpenID provider: $OKTA_OAUTH2_ISSUER
+  Sessions: $GATEHOUSE_SESSION_STORE (they survive a restart)
 EOF
 if [ -n "$dev_idp" ]; then
   cat <<EOF
