@@ -86,7 +86,9 @@ type options struct {
 	idle, max       time.Duration // session timeouts; 0 for the defaults
 	providerTimeout time.Duration // the BFF's HTTP client time-out; default 5 s
 	perUser         int           // sessions per user; 0 for the default
-	// store returns the session store; default a memstore on the test clock.
+	// store returns a replica's handle on the session store (each replica
+	// calls it once; for Redis, each its own client on one server). Default:
+	// one memstore on the test clock, shared by the replicas.
 	store func(t *testing.T, now func() time.Time) store.Store
 }
 
@@ -139,6 +141,9 @@ func startBFFWith(t *testing.T, opt options, setup func(*fakeidp.Provider)) *bff
 func (b *bff) replica(t *testing.T) *bff {
 	t.Helper()
 	r := *b
+	if b.opt.store != nil {
+		r.store = b.opt.store(t, b.clock.Now)
+	}
 	r.start(t, httptest.NewUnstartedServer(nil))
 	return &r
 }
@@ -189,6 +194,12 @@ func (b *bff) start(t *testing.T, srv *httptest.Server) {
 		BackChannelLogout: rp.BackChannelLogoutHandler(),
 		Me:                sessions.MeHandler(), API: api,
 		SPA: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "spa") }),
+		Ready: func(r *http.Request) error {
+			if p, ok := b.store.(store.Pinger); ok {
+				return p.Ping(r.Context())
+			}
+			return nil
+		},
 	})
 	if err != nil {
 		t.Fatal(err)

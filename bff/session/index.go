@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"gatehouse/bff/internal/store"
 )
@@ -15,10 +16,10 @@ import (
 // the ID token had one, its provider session (issuer and sid: OpenID Connect
 // Back-Channel Logout 1.0 §2.1). A member is the session's creation time
 // (16 hex digits of Unix nanoseconds, so that members sort oldest first) and
-// its id; it is listed until the session's absolute end, which is never
-// earlier than the session's own expiry, so back-channel logout never misses
-// a live session. Entries of sessions that ended early are removed when the
-// session ends here, or expire.
+// its id. It is listed until the session's own expiry: every write that
+// moves the session's expiry on extends its index entries first, so
+// back-channel logout never misses a live session, and a session that times
+// out leaves nothing behind in the indexes either.
 
 func indexName(kind, issuer, value string) string {
 	sum := sha256.Sum256([]byte(issuer + "\x00" + value))
@@ -41,13 +42,8 @@ func idOfMember(m string) string {
 // sessions beyond MaxPerUser, returning their Records (those still stored).
 func (m *Manager) index(ctx context.Context, rec Record) (evicted []Record, err error) {
 	mem := member(rec)
-	if err := m.store.IndexAdd(ctx, userIndex(rec.User), mem, rec.Ends); err != nil {
-		return nil, storeError("index", err)
-	}
-	if rec.User.SessionID != "" {
-		if err := m.store.IndexAdd(ctx, sidIndex(rec.User), mem, rec.Ends); err != nil {
-			return nil, storeError("index", err)
-		}
+	if err := m.extendIndex(ctx, rec, m.expiry(&rec)); err != nil {
+		return nil, err
 	}
 	members, err := m.store.IndexMembers(ctx, userIndex(rec.User))
 	if err != nil {
@@ -88,6 +84,20 @@ func (m *Manager) index(ctx context.Context, rec Record) (evicted []Record, err 
 		}
 	}
 	return evicted, nil
+}
+
+// extendIndex lists rec in its user and sid indexes until at least expiry.
+func (m *Manager) extendIndex(ctx context.Context, rec Record, expiry time.Time) error {
+	mem := member(rec)
+	if err := m.store.IndexAdd(ctx, userIndex(rec.User), mem, expiry); err != nil {
+		return storeError("index", err)
+	}
+	if rec.User.SessionID != "" {
+		if err := m.store.IndexAdd(ctx, sidIndex(rec.User), mem, expiry); err != nil {
+			return storeError("index", err)
+		}
+	}
+	return nil
 }
 
 // unindex removes rec from its indexes; failures are left to expiry.

@@ -61,11 +61,10 @@ func (m *Manager) renew(ctx context.Context, id string, due func(TokenSet) bool,
 	if err != nil {
 		return Record{}, storeError("refresh lease", err)
 	}
+	keepLease := false // until a pending write is stored
 	defer func() {
-		ctx, cancel := context.WithTimeout(ctx, m.lease)
-		defer cancel()
-		if err := unlock(ctx); err != nil {
-			m.log.WarnContext(ctx, "refresh lease not released; it expires by itself", "error", err.Error())
+		if !keepLease {
+			m.release(ctx, unlock)
 		}
 	}()
 
@@ -103,13 +102,16 @@ func (m *Manager) renew(ctx context.Context, id string, due func(TokenSet) bool,
 	if next.Ends.After(cur.Ends) {
 		next.Ends = cur.Ends // a refresh never lengthens the session
 	}
-	stored, written, err := m.save(ctx, raw, cur.Version, next)
+	stored, written, err := m.extendAndSave(ctx, raw, cur, next)
 	switch {
 	case errors.Is(err, apierror.ErrSessionExpired):
 		return Record{}, err // ended meanwhile (signed out, back-channel logout)
 	case err != nil:
-		// The store failed: keep the new token set and write it later.
-		m.pending.put(next, cur.Version)
+		// The store failed: keep the new token set and write it later,
+		// holding the lease until then, so that no replica refreshes with
+		// the refresh token this refresh has just used up.
+		keepLease = true
+		m.pending.put(next, cur.Version, unlock)
 		m.log.WarnContext(ctx, "refreshed tokens not stored yet; kept in memory and retried", "error", err.Error())
 		return next, nil
 	case !written:
@@ -118,6 +120,24 @@ func (m *Manager) renew(ctx context.Context, id string, due func(TokenSet) bool,
 		return stored, nil
 	}
 	return next, nil
+}
+
+// release releases a refresh lease; a failure leaves it to expire.
+func (m *Manager) release(ctx context.Context, unlock func(context.Context) error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), m.lease)
+	defer cancel()
+	if err := unlock(ctx); err != nil {
+		m.log.WarnContext(ctx, "refresh lease not released; it expires by itself", "error", err.Error())
+	}
+}
+
+// extendAndSave moves next's index entries on to its expiry, then saves it
+// over cur (read as raw).
+func (m *Manager) extendAndSave(ctx context.Context, raw []byte, cur, next Record) (Record, bool, error) {
+	if err := m.extendIndex(ctx, next, m.expiry(&next)); err != nil {
+		return Record{}, false, err
+	}
+	return m.save(ctx, raw, cur.Version, next)
 }
 
 // save writes next over the Record of version base, starting from the value
@@ -162,6 +182,7 @@ type pendingWrite struct {
 	next     Record
 	base     uint64 // the version next replaces
 	deadline time.Time
+	unlock   func(context.Context) error // the refresh lease, released once written or given up
 }
 
 // maxPending bounds how many sessions' writes wait at once; beyond it the
@@ -188,10 +209,11 @@ func (p *pendingWrites) get(id string) (Record, bool) {
 	return e.next, ok
 }
 
-func (p *pendingWrites) put(next Record, base uint64) {
+func (p *pendingWrites) put(next Record, base uint64, unlock func(context.Context) error) {
 	p.mu.Lock()
 	if e, ok := p.entries[next.ID]; ok {
 		base = e.base // still waiting to replace the version the store holds
+		defer p.m.release(context.Background(), e.unlock)
 	}
 	if len(p.entries) >= maxPending {
 		var oldest string
@@ -201,9 +223,10 @@ func (p *pendingWrites) put(next Record, base uint64) {
 			}
 		}
 		p.m.log.Error("a refreshed token set was dropped: too many waiting for the session store", "sub", p.entries[oldest].next.User.Subject)
+		defer p.m.release(context.Background(), p.entries[oldest].unlock)
 		delete(p.entries, oldest)
 	}
-	p.entries[next.ID] = pendingWrite{next: next, base: base, deadline: p.m.now().Add(p.limit)}
+	p.entries[next.ID] = pendingWrite{next: next, base: base, deadline: p.m.now().Add(p.limit), unlock: unlock}
 	p.mu.Unlock()
 	select {
 	case p.wake <- struct{}{}:
@@ -213,8 +236,12 @@ func (p *pendingWrites) put(next Record, base uint64) {
 
 func (p *pendingWrites) drop(id string) {
 	p.mu.Lock()
+	e, ok := p.entries[id]
 	delete(p.entries, id)
 	p.mu.Unlock()
+	if ok {
+		p.m.release(context.Background(), e.unlock)
+	}
 }
 
 func (p *pendingWrites) run() {
@@ -243,24 +270,29 @@ func (p *pendingWrites) flush(ctx context.Context) int {
 	}
 	p.mu.Unlock()
 	for _, e := range todo {
-		_, written, err := p.m.save(ctx, nil, e.base, e.next)
+		_, written, err := p.m.extendAndSave(ctx, nil, Record{Version: e.base}, e.next)
+		done := false
 		p.mu.Lock()
 		cur, still := p.entries[e.next.ID]
 		if still && cur.next.Version == e.next.Version {
 			switch {
 			case written:
-				delete(p.entries, e.next.ID)
+				done = true
 				p.m.log.Info("refreshed tokens stored after the session store came back", "sub", e.next.User.Subject)
-			case err == nil:
-				delete(p.entries, e.next.ID) // another holder stored a newer set
-			case errors.Is(err, apierror.ErrSessionExpired):
-				delete(p.entries, e.next.ID)
+			case err == nil, errors.Is(err, apierror.ErrSessionExpired):
+				done = true // another holder stored a newer set, or the session ended
 			case !p.m.now().Before(e.deadline):
-				delete(p.entries, e.next.ID)
+				done = true
 				p.m.log.Error("refreshed tokens could not be stored in time; the session will need a new sign-in", "sub", e.next.User.Subject, "error", err.Error())
+			}
+			if done {
+				delete(p.entries, e.next.ID)
 			}
 		}
 		p.mu.Unlock()
+		if done {
+			p.m.release(ctx, e.unlock)
+		}
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()

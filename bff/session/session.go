@@ -290,6 +290,12 @@ func (m *Manager) touch(ctx context.Context, rec Record) time.Time {
 	if now.Sub(rec.LastSeen) < m.touchEvery {
 		return rec.LastSeen
 	}
+	moved := rec
+	moved.LastSeen = now
+	if err := m.extendIndex(ctx, rec, m.expiry(&moved)); err != nil {
+		m.log.WarnContext(ctx, "session activity not recorded", "error", err.Error())
+		return rec.LastSeen
+	}
 	stored, err := m.update(ctx, rec.ID, nil, func(cur *Record) bool {
 		if !now.After(cur.LastSeen) {
 			return false

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -82,6 +83,7 @@ type Provider struct {
 	grantCalls  map[string]int
 	revocations []string
 	lastSID     string
+	issued      []string
 }
 
 type grant struct {
@@ -215,6 +217,7 @@ func (p *Provider) Authorize(t testing.TB, authURL string, u User) url.Values {
 	code := rand.Text()
 	p.mu.Lock()
 	p.lastSID = rand.Text()
+	p.issued = append(p.issued, code)
 	p.codes[code] = grant{
 		user: u, nonce: q.Get("nonce"), challenge: q.Get("code_challenge"),
 		redirectURI: q.Get("redirect_uri"), scope: q.Get("scope"),
@@ -328,10 +331,21 @@ func (p *Provider) tokens(g grant, signIn bool) map[string]any {
 	}
 	rt := rand.Text()
 	p.refresh[rt] = g
+	idt := p.sign(claims, "JWT")
+	p.issued = append(p.issued, at, rt, idt)
 	return map[string]any{
 		"access_token": at, "token_type": "Bearer", "expires_in": int(p.AccessTokenTTL / time.Second),
-		"refresh_token": rt, "id_token": p.sign(claims, "JWT"), "scope": g.scope,
+		"refresh_token": rt, "id_token": idt, "scope": g.scope,
 	}
+}
+
+// Issued returns every secret the provider has handed out: authorization
+// codes and the access, refresh and ID tokens of each token answer, for
+// tests that check none of them leaks.
+func (p *Provider) Issued() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.issued)
 }
 
 func (p *Provider) revoke(w http.ResponseWriter, r *http.Request) {

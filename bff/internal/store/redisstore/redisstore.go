@@ -16,6 +16,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"slices"
 	"strconv"
@@ -82,6 +83,7 @@ func Open(ctx context.Context, rawURL string, opt Options) (*Store, error) {
 	// default three with back-off: a request waits at most about two
 	// timeouts for a Redis that is down.
 	ro.MaxRetries = 1
+	ro.DialerRetries = 1      // a Redis that refuses connections answers 503 at once
 	ro.DisableIdentity = true // CLIENT SETINFO is Redis 7.2+; 7.0 is supported
 	ro.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
 	s := New(redis.NewClient(ro), opt)
@@ -91,6 +93,17 @@ func Open(ctx context.Context, rawURL string, opt Options) (*Store, error) {
 	}
 	return s, nil
 }
+
+// quietLogger takes go-redis's own log lines (one per failed dial, per
+// request, while Redis is down) down to debug level: the store's errors
+// reach the BFF's log through its callers, once per request at most.
+type quietLogger struct{}
+
+func (quietLogger) Printf(ctx context.Context, format string, v ...any) {
+	slog.Default().DebugContext(ctx, "redis: "+fmt.Sprintf(format, v...))
+}
+
+func init() { redis.SetLogger(quietLogger{}) }
 
 // New returns a Store on client, which it owns from then on.
 func New(client *redis.Client, opt Options) *Store {
