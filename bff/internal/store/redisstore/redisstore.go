@@ -89,7 +89,7 @@ func Open(ctx context.Context, rawURL string, opt Options) (*Store, error) {
 	s := New(redis.NewClient(ro), opt)
 	if err := s.Ping(ctx); err != nil {
 		_ = s.Close()
-		return nil, fmt.Errorf("redisstore: %s: %w", ro.Addr, err)
+		return nil, err
 	}
 	return s, nil
 }
