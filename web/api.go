@@ -83,6 +83,13 @@ func decodeResponse(res fetchResponse, out any) error {
 	return e
 }
 
+// storeUnavailableMessage is the text for 503
+// shared.CodeSessionStoreUnavailable when the BFF's answer did not say more.
+// The BFF keeps the session through the outage, so the text says the user is
+// still signed in.
+const storeUnavailableMessage = "Sign-in is temporarily unavailable: Gatehouse's session store is not answering. " +
+	"You are still signed in; try again in a moment."
+
 // codeMessage is the text for an error answer with code that did not say
 // more: a sentence for the codes the app explains, statusMessage otherwise.
 func codeMessage(code shared.Code, status int) string {
@@ -91,6 +98,10 @@ func codeMessage(code shared.Code, status int) string {
 		return "Your session has ended. Sign in again."
 	case shared.CodeProviderUnavailable:
 		return "Your sign-in provider is not answering. Your session is kept; try again in a moment."
+	case shared.CodeSessionStoreUnavailable:
+		// Gatehouse's own store, not the provider: say so, but name no
+		// technology (which store it is is for the operator's log).
+		return storeUnavailableMessage
 	default:
 		return statusMessage(status)
 	}

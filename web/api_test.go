@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"gatehouse/shared"
@@ -43,6 +44,16 @@ func TestDecodeResponse(t *testing.T) {
 			name:       "provider unavailable without message",
 			res:        fetchResponse{503, []byte(`{"error":"provider_unavailable"}`)},
 			wantStatus: 503, wantCode: shared.CodeProviderUnavailable, wantMsg: "Your sign-in provider is not answering. Your session is kept; try again in a moment.", wantErr: true,
+		},
+		{
+			name:       "session store unavailable",
+			res:        fetchResponse{503, []byte(`{"error":"session_store_unavailable","message":"Sign-in is temporarily unavailable. You are still signed in; try again in a moment."}`)},
+			wantStatus: 503, wantCode: shared.CodeSessionStoreUnavailable, wantMsg: "Sign-in is temporarily unavailable. You are still signed in; try again in a moment.", wantErr: true,
+		},
+		{
+			name:       "session store unavailable without message",
+			res:        fetchResponse{503, []byte(`{"error":"session_store_unavailable"}`)},
+			wantStatus: 503, wantCode: shared.CodeSessionStoreUnavailable, wantMsg: "Sign-in is temporarily unavailable: Gatehouse's session store is not answering. You are still signed in; try again in a moment.", wantErr: true,
 		},
 		{
 			name:       "proxy error page",
@@ -97,6 +108,42 @@ func TestUserMessage(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := userMessage(tt.err); got != tt.want {
 				t.Errorf("userMessage(%v) = %q; want %q", tt.err, got, tt.want)
+			}
+		})
+	}
+}
+
+// The texts for the two outages that keep the session name what is down,
+// say the session is kept, offer to try again, and leave out internals.
+func TestCodeMessageOutages(t *testing.T) {
+	tests := []struct {
+		code    shared.Code
+		want    []string
+		notWant []string
+	}{
+		{
+			code:    shared.CodeProviderUnavailable,
+			want:    []string{"sign-in provider", "session is kept", "try again"},
+			notWant: []string{"session store"},
+		},
+		{
+			code:    shared.CodeSessionStoreUnavailable,
+			want:    []string{"Sign-in is temporarily unavailable", "Gatehouse's session store", "still signed in", "try again"},
+			notWant: []string{"provider", "Redis", "bbolt", "file", "GATEHOUSE_", "Sign in again"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.code), func(t *testing.T) {
+			got := codeMessage(tt.code, tt.code.HTTPStatus())
+			for _, w := range tt.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("codeMessage(%q, %d) = %q; want it to contain %q", tt.code, tt.code.HTTPStatus(), got, w)
+				}
+			}
+			for _, nw := range tt.notWant {
+				if strings.Contains(got, nw) {
+					t.Errorf("codeMessage(%q, %d) = %q; want it without %q", tt.code, tt.code.HTTPStatus(), got, nw)
+				}
 			}
 		})
 	}

@@ -22,7 +22,11 @@
 // or maximum lifetime, a refused refresh, back-channel logout) shows within
 // seconds: the nav offers "Sign in" and a guarded page says "Your session has
 // ended" with "Sign in again" back to the same route, never redirecting by
-// itself. An API call answered 401 does the same at once. Within
+// itself. An API call answered 401 does the same at once. Any other failure
+// (no answer, a 5xx, 503 provider_unavailable or session_store_unavailable) is
+// an outage, never a sign-out: a known session stays, the page that asked
+// shows the message with "Try again", and the next answer of 200 (a poll or
+// the retry) carries on without a reload or a new sign-in. Within
 // sessionWarnBefore (2 minutes) of the end, the session banner
 // (sessionbanner.go) warns and offers "Stay signed in" (idle timeout) or
 // "Sign in again" (maximum length).

@@ -19,7 +19,9 @@ const (
 	// guardExpired: the session ended; say so and offer "Sign in again"
 	// (never an automatic redirect, which could loop).
 	guardExpired
-	// guardError: the check itself failed (network, 5xx); offer a retry.
+	// guardError: the check itself failed (network, 5xx, 503
+	// provider_unavailable or session_store_unavailable); offer a retry. It
+	// is never a sign-out: a retry answered 200 lets the page in as before.
 	guardError
 )
 

@@ -40,6 +40,16 @@ var loginProblems = map[shared.Code]loginProblem{
 		Summary: "The identity provider could not be reached.",
 		Advice:  "Wait a moment, then sign in again.",
 	},
+	shared.CodeSessionStoreUnavailable: {
+		// The provider accepted the user; Gatehouse could not store the
+		// session. Whoever runs Gatehouse reads this page too, so the advice
+		// ends with what to check: the setting's name and both kinds of
+		// store, never which one this deployment uses or why it failed.
+		Summary: "Gatehouse could not finish signing you in, because its session store did not answer. Your identity provider was not the problem.",
+		Advice: "Wait a moment, then sign in again: this is usually temporary, and trying again fixes it. " +
+			"If it keeps failing, tell your administrator: the session store (Redis or the session file) did not answer; " +
+			"check GATEHOUSE_SESSION_STORE and that Redis is reachable.",
+	},
 	shared.CodeRateLimited: {
 		Summary: "There were too many sign-in attempts from this browser.",
 		Advice:  "Wait a minute, then sign in again.",

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
 	"gatehouse/shared"
 )
 
@@ -20,6 +22,7 @@ func TestExplainLoginError(t *testing.T) {
 		{"login_failed", string(shared.CodeLoginFailed), "could not complete your sign-in", ""},
 		{"provider_unavailable", string(shared.CodeProviderUnavailable), "could not be reached", ""},
 		{"rate_limited", string(shared.CodeRateLimited), "too many sign-in attempts", ""},
+		{"session_store_unavailable", string(shared.CodeSessionStoreUnavailable), "its session store did not answer", ""},
 		{"empty", "", "Something went wrong", ""},
 		{"unknown code shown as text", "temporarily_unavailable", "Something went wrong", "temporarily_unavailable"},
 		{"markup never shown", `<img src=x onerror=alert(1)>`, "Something went wrong", ""},
@@ -49,10 +52,43 @@ func TestExplainLoginError(t *testing.T) {
 func TestExplainLoginErrorCoversSharedCodes(t *testing.T) {
 	for _, c := range []shared.Code{
 		shared.CodeAccessDenied, shared.CodeInvalidState, shared.CodeIssuerMismatch,
-		shared.CodeLoginFailed, shared.CodeProviderUnavailable,
+		shared.CodeLoginFailed, shared.CodeProviderUnavailable, shared.CodeSessionStoreUnavailable,
+		shared.CodeRateLimited,
 	} {
 		if got := explainLoginError(string(c)); got.Summary == genericLoginProblem.Summary {
 			t.Errorf("explainLoginError(%q) is the generic text; want a specific one", c)
 		}
+	}
+}
+
+// The login error page for a sign-in whose session could not be stored says
+// what happened, that trying again in a moment fixes it, and what an operator
+// checks; it offers to sign in again.
+func TestLoginErrorPageSessionStoreUnavailable(t *testing.T) {
+	p := loginErrorPage{problem: explainLoginError(string(shared.CodeSessionStoreUnavailable))}
+	got := text(p.Render())
+	tests := []struct {
+		name string
+		want string
+	}{
+		{"title", "Sign-in failed"},
+		{"what happened", "Gatehouse could not finish signing you in, because its session store did not answer."},
+		{"not the provider", "Your identity provider was not the problem."},
+		{"trying again fixes it", "Wait a moment, then sign in again: this is usually temporary, and trying again fixes it."},
+		{"operator hint", "the session store (Redis or the session file) did not answer; check GATEHOUSE_SESSION_STORE and that Redis is reachable."},
+		{"retry", "Sign in again Go to the home page"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !strings.Contains(got, tt.want) {
+				t.Errorf("loginErrorPage(%q) text = %q; want it to contain %q", shared.CodeSessionStoreUnavailable, got, tt.want)
+			}
+		})
+	}
+	if strings.Contains(got, "Error code") {
+		t.Errorf("loginErrorPage(%q) shows the code of a known problem: %q", shared.CodeSessionStoreUnavailable, got)
+	}
+	if html := app.HTMLString(&p); !strings.Contains(html, `class="notice notice-error"`) {
+		t.Errorf("loginErrorPage(%q) lacks its error notice:\n%s", shared.CodeSessionStoreUnavailable, html)
 	}
 }

@@ -9,7 +9,8 @@ import (
 )
 
 // navBar is the page header: the app's name, the main nav (Home, Profile,
-// Orders) and, on the right, "Sign in" or the user's name and "Sign out".
+// Orders) and, on the right, "Sign in" (after a 401) or the user's name and
+// "Sign out".
 type navBar struct {
 	app.Compo
 
@@ -86,11 +87,14 @@ func (n *navBar) account() app.UI {
 				Disabled(n.signingOut).Text(label).OnClick(n.signOut),
 		)
 	}
-	if n.session.status == statusFailed {
+	if o := sessionOutcome(n.session); o == guardSignIn || o == guardExpired {
 		return app.Button().Type("button").Class("button button-primary").
 			Text("Sign in").OnClick(onSignInHere)
 	}
-	return app.Span().Class("account-pending") // not known yet
+	// Not known yet, or the check failed (no answer, 503): the page says so
+	// and offers "Try again". "Sign in" here would read as signed out, which
+	// an outage is not (a 503 session_store_unavailable keeps the session).
+	return app.Span().Class("account-pending")
 }
 
 // signOut POSTs the logout to the BFF and goes to the redirectTo it answers

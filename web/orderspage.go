@@ -11,8 +11,8 @@ import (
 // the BFF's proxy, with a Reload button. When the session ends while it is
 // open (an API call answered 401, or the session watcher found it gone), the
 // orders give way to the notice that says so. A failed call that is not a
-// 401 (503 provider_unavailable, 5xx, no answer) is shown with "Try again"
-// and leaves the session alone.
+// 401 (503 provider_unavailable or session_store_unavailable, 5xx, no answer)
+// is shown with "Try again" and leaves the session alone.
 type ordersPage struct {
 	app.Compo
 

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"html"
 	"net/http"
 	"regexp"
 	"strings"
@@ -18,9 +19,10 @@ var (
 	currentLink = regexp.MustCompile(`<a (href="/orders" aria-current="page"|aria-current="page" href="/orders")>Orders</a>`)
 )
 
-// text is the visible text of ui's HTML, whitespace collapsed.
+// text is the visible text of ui's HTML, whitespace collapsed and entities
+// (go-app writes ' as &#39;) decoded.
 func text(ui app.UI) string {
-	return strings.Join(strings.Fields(tagRE.ReplaceAllString(app.HTMLString(ui), " ")), " ")
+	return html.UnescapeString(strings.Join(strings.Fields(tagRE.ReplaceAllString(app.HTMLString(ui), " ")), " "))
 }
 
 func mustContain(t *testing.T, what, got string, wants ...string) {
@@ -105,6 +107,11 @@ func TestNavBarAccount(t *testing.T) {
 		{"unknown", sessionState{}, "Home Profile Orders", "Sign"},
 		{"signed in", sessionState{status: statusLoaded, data: shared.Session{Name: "Alice Anderson"}}, "Alice Anderson Sign out", "Sign in"},
 		{"signed out", sessionState{status: statusFailed, err: &httpError{Status: 401, Body: shared.Error{Code: shared.CodeUnauthenticated}}}, "Orders Sign in", "Sign out"},
+		{"session ended", sessionState{status: statusFailed, err: &httpError{Status: 401, Body: shared.Error{Code: shared.CodeSessionExpired}}}, "Orders Sign in", "Sign out"},
+		// A failed check is no sign-out: the page explains it and offers "Try again".
+		{"check failed, session store down", sessionState{status: statusFailed, err: errStoreDown}, "Home Profile Orders", "Sign"},
+		{"check failed, no answer", sessionState{status: statusFailed, err: errNetwork}, "Home Profile Orders", "Sign"},
+		{"session store back", sessionState{status: statusLoaded, data: shared.Session{Name: "Alice Anderson"}}, "Alice Anderson Sign out", "Sign in"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -135,6 +142,12 @@ func TestGuardViews(t *testing.T) {
 		{"redirecting", pageGuard{outcome: guardSignIn, redirecting: true}, "Taking you to sign-in…"},
 		{"ended", pageGuard{outcome: guardExpired}, "Your session has ended Sign in again to continue where you left off. Sign in again"},
 		{"failed", pageGuard{outcome: guardError, session: sessionState{status: statusFailed, err: &httpError{Status: 503, Body: shared.Error{Message: "The provider is down."}}}}, "Could not check your session The provider is down. Try again"},
+		{"session store down", pageGuard{outcome: guardError, session: sessionState{status: statusFailed, err: errStoreDown}}, "Could not check your session " + storeDownMsg + " Try again"},
+		{
+			"session store down, BFF sent no message",
+			pageGuard{outcome: guardError, session: sessionState{status: statusFailed, err: decodeResponse(fetchResponse{503, []byte(`{"error":"session_store_unavailable"}`)}, nil)}},
+			"Could not check your session Sign-in is temporarily unavailable: Gatehouse's session store is not answering. You are still signed in; try again in a moment. Try again",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -169,6 +182,9 @@ func TestOrdersPageStates(t *testing.T) {
 		{"session ended on the API", ordersPage{guard: allowed, orders: remote[ordersList]{status: statusFailed, err: expired, data: list}}, []string{"Your session has ended", "Sign in again"}, "ORD-1001"},
 		{"API error", ordersPage{guard: allowed, orders: remote[ordersList]{status: statusFailed, err: csrf}}, []string{"Could not load your orders", "Missing X-CSRF header.", "Try again"}, "<table"},
 		{"provider unavailable", ordersPage{guard: allowed, orders: remote[ordersList]{status: statusFailed, err: unavailable, data: list}}, []string{"Could not load your orders", "Your sign-in provider is not answering.", "Try again", "Reload"}, "<table"},
+		{"session store unavailable", ordersPage{guard: allowed, orders: remote[ordersList]{status: statusFailed, err: errStoreDown, data: list}}, []string{"Could not load your orders", storeDownMsg, "Try again", "Reload"}, "<table"},
+		{"session store unavailable keeps the session", ordersPage{guard: allowed, orders: remote[ordersList]{status: statusFailed, err: errStoreDown, data: list}}, []string{"Try again"}, "Your session has ended"},
+		{"session store back: Try again answered 200", ordersPage{guard: allowed, orders: remote[ordersList]{status: statusLoaded, data: list}}, []string{"Reload", "<table", "ORD-1001"}, "Could not load"},
 		{"session ended since (watcher)", ordersPage{guard: ended, orders: remote[ordersList]{status: statusLoaded, data: list}}, []string{"Your session has ended", "Sign in again"}, "ORD-1001"},
 		{"session ended since hides Reload", ordersPage{guard: ended, orders: remote[ordersList]{status: statusLoaded, data: list}}, []string{"Orders"}, "Reload"},
 	}
@@ -178,6 +194,48 @@ func TestOrdersPageStates(t *testing.T) {
 			mustContain(t, "ordersPage", html, tt.want...)
 			if strings.Contains(html, tt.notWant) {
 				t.Errorf("ordersPage has %q:\n%s", tt.notWant, html)
+			}
+		})
+	}
+}
+
+func TestHomePageStates(t *testing.T) {
+	tests := []struct {
+		name    string
+		session sessionState
+		want    []string
+		notWant []string
+	}{
+		{
+			name:    "check failed, session store down",
+			session: sessionState{status: statusFailed, err: errStoreDown},
+			want:    []string{"Could not check whether you are signed in", storeDownMsg, "Try again"},
+			notWant: []string{"You are not signed in", ">Sign in<", "Signed in as"},
+		},
+		{
+			name:    "session store back",
+			session: sessionState{status: statusLoaded, data: shared.Session{Name: "Alice Anderson"}},
+			want:    []string{"Signed in as Alice Anderson"},
+			notWant: []string{"Could not", ">Sign in<"},
+		},
+		{
+			name:    "signed out",
+			session: sessionState{status: statusFailed, err: &httpError{Status: 401, Body: shared.Error{Code: shared.CodeUnauthenticated}}},
+			want:    []string{"You are not signed in.", ">Sign in<"},
+			notWant: []string{"Could not"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// The HTML, so that ">Sign in<" finds the button and not the
+			// lead paragraph ("Sign in with your identity provider…").
+			p := homePage{session: tt.session}
+			got := html.UnescapeString(app.HTMLString(p.Render()))
+			mustContain(t, "homePage", got, tt.want...)
+			for _, nw := range tt.notWant {
+				if strings.Contains(got, nw) {
+					t.Errorf("homePage has %q:\n%s", nw, got)
+				}
 			}
 		})
 	}

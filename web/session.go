@@ -20,7 +20,10 @@ const actionLoadSession = "gatehouse.session.load"
 // sessionState is the app-wide answer of shared.PathMe: loaded with the
 // shared.Session when signed in, failed with an *httpError (401
 // shared.CodeUnauthenticated or shared.CodeSessionExpired) when not, or with
-// another error when the BFF could not be asked.
+// another error when the BFF could not tell (no answer, 5xx, 503
+// shared.CodeProviderUnavailable or shared.CodeSessionStoreUnavailable). Only
+// a 401 means signed out: once signed in, the state stays signed in through
+// any other answer (polledState, sessionRefused).
 type sessionState = remote[shared.Session]
 
 // sessionOutcome is what a guarded page does with s.
@@ -92,9 +95,10 @@ func clearSession(ctx app.Context) {
 // answered 401, without waiting for the session watcher: the BFF's own codes
 // (shared.CodeSessionExpired, shared.CodeUnauthenticated) end the known
 // session with that answer; any other 401 (the API behind the BFF refusing
-// the token) has the app ask the BFF again (clearSession). Any other error,
-// such as 503 shared.CodeProviderUnavailable, leaves the session as it is.
-// UI goroutine only.
+// the token) has the app ask the BFF again (clearSession). Any other error
+// leaves the session as it is: an outage is not a sign-out, and both 503
+// shared.CodeProviderUnavailable and 503 shared.CodeSessionStoreUnavailable
+// say the BFF kept the session. UI goroutine only.
 func sessionRefused(ctx app.Context, err error) {
 	status, code := errorStatus(err)
 	if status != http.StatusUnauthorized {
@@ -124,15 +128,22 @@ func setSignedOut(ctx app.Context) {
 // stored even when the page that asked has gone.
 func handleLoadSession(ctx app.Context, _ app.Action) {
 	var s shared.Session
-	next := sessionState{status: statusLoaded}
-	if err := callBFF(ctx, http.MethodGet, shared.PathMe, false, &s); err != nil {
-		next = sessionState{status: statusFailed, err: err}
-	} else {
-		next.data = s
-	}
+	err := callBFF(ctx, http.MethodGet, shared.PathMe, false, &s)
+	next := answeredState(s, err)
 	ctx.Dispatch(func(ctx app.Context) {
 		ctx.SetState(sessionStateKey, next)
 	})
+}
+
+// answeredState is the session state when the app asked shared.PathMe
+// afresh (handleLoadSession): loaded with s, or failed with err. A failure
+// that is not a 401 (guardError) is shown with "Try again" and is never taken
+// for a sign-out.
+func answeredState(s shared.Session, err error) sessionState {
+	if err != nil {
+		return sessionState{status: statusFailed, err: err}
+	}
+	return sessionState{status: statusLoaded, data: s}
 }
 
 // startSignIn sends the browser to the BFF's sign-in, to come back to

@@ -108,7 +108,9 @@ func (b *sessionBanner) banner() app.UI {
 			app.P().Class("session-banner-title").Aria("live", "off").Text(b.warning.title()),
 			app.P().Text(advice),
 			app.If(b.err != "", func() app.UI {
-				return app.P().Class("session-banner-error").Text("Could not keep you signed in: " + b.err)
+				// "extend", not "keep you signed in": a 503 says the session
+				// is kept, and its message says the user is still signed in.
+				return app.P().Class("session-banner-error").Text("Could not extend your session: " + b.err)
 			}),
 		),
 		action,

@@ -43,7 +43,15 @@ func TestSessionBannerRender(t *testing.T) {
 		{
 			name: "extending failed",
 			b:    sessionBanner{warning: sessionWarning{kind: warnIdle, left: 30 * time.Second}, err: "The server could not be reached. Check your connection and try again."},
-			want: "Your session ends in 30 seconds You have not been active for a while. Could not keep you signed in: The server could not be reached. Check your connection and try again. Stay signed in",
+			want: "Your session ends in 30 seconds You have not been active for a while. Could not extend your session: The server could not be reached. Check your connection and try again. Stay signed in",
+		},
+		{
+			// The button stays: pressing it again is the retry.
+			name: "extending failed, session store down",
+			b:    sessionBanner{warning: sessionWarning{kind: warnIdle, left: 30 * time.Second}, err: userMessage(errStoreDown)},
+			want: "Your session ends in 30 seconds You have not been active for a while. Could not extend your session: " +
+				"Sign-in is temporarily unavailable. You are still signed in; try again in a moment. Stay signed in",
+			notWant: []string{"Could not keep you signed in"},
 		},
 	}
 	for _, tt := range tests {
@@ -77,6 +85,8 @@ func TestProfilePageAfterSessionChange(t *testing.T) {
 		{"ended", sessionState{status: statusFailed, err: expired}, "Your session has ended Sign in again to continue where you left off. Sign in again", "Name"},
 		{"signed out", sessionState{status: statusFailed, err: signedOut}, "You are not signed in", "Name"},
 		{"checked again", sessionState{status: statusLoading}, "Checking your session…", "Name"},
+		{"kept through a session store outage", sessionState{status: statusLoaded, data: shared.Session{Name: "Alice Anderson"}}, "Name Alice Anderson", "Could not"},
+		{"check failed, session store down", sessionState{status: statusFailed, err: errStoreDown}, "Could not check your session " + storeDownMsg + " Try again", "Sign in"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -67,7 +67,10 @@ func decideWatch(running, signedIn, visible, becameVisible bool) watchStep {
 // session state current, and whether to store it: a 200 replaces the session
 // when it differs (ExpiresAt, MaxExpiresAt or the claims changed), a 401
 // ends it with that answer (shared.CodeSessionExpired or
-// shared.CodeUnauthenticated), and anything else (no answer, 5xx) leaves it.
+// shared.CodeUnauthenticated), and anything else leaves it: no answer, a
+// 5xx, or 503 shared.CodeSessionStoreUnavailable, which says the BFF's
+// session store did not answer and the session is kept, so the next poll that
+// is answered 200 finds it as it was.
 // An answer that arrives when current is no longer a signed-in session (the
 // user signed out meanwhile, or the session is being asked again) is
 // dropped.
