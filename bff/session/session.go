@@ -209,7 +209,7 @@ func (m *Manager) IdleTimeout() time.Duration { return m.idle }
 // ErrStoreUnavailable is the SPA's error while the session store does not
 // answer: 503, and the session is kept.
 var ErrStoreUnavailable = apierror.New(shared.CodeSessionStoreUnavailable,
-	"Sign-in is temporarily unavailable. You are still signed in; try again in a moment.")
+	"Sign-in is temporarily unavailable: Gatehouse's session store is not answering. You are still signed in; try again in a moment.")
 
 // storeError wraps a store failure as ErrStoreUnavailable, keeping the
 // cause for the log.
