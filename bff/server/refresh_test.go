@@ -13,6 +13,39 @@ import (
 	"gatehouse/shared"
 )
 
+// concurrentCalls sends n GET /api/orders/orders at once with c's cookies,
+// the i-th to replicas[i % len(replicas)], and returns their statuses.
+func concurrentCalls(t *testing.T, c *http.Client, n int, replicas ...*bff) []int {
+	t.Helper()
+	statuses := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		target := replicas[i%len(replicas)]
+		wg.Go(func() {
+			req, _ := http.NewRequest(http.MethodGet, target.url+"/api/orders/orders", nil)
+			req.Header.Set(shared.HeaderCSRF, shared.CSRFValue)
+			resp, err := c.Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			statuses[i] = resp.StatusCode
+		})
+	}
+	wg.Wait()
+	return statuses
+}
+
+func allOK(t *testing.T, statuses []int) {
+	t.Helper()
+	for i, s := range statuses {
+		if s != http.StatusOK {
+			t.Errorf("request %d = %d; want 200", i, s)
+		}
+	}
+}
+
 // long keeps sessions alive while a test moves its clock by hours.
 var long = options{idle: 24 * time.Hour, max: 48 * time.Hour}
 
@@ -92,27 +125,7 @@ func TestConcurrentRequestsRefreshOnce(t *testing.T) {
 	b.clock.Advance(time.Hour + time.Second)
 
 	const n = 20
-	statuses := make([]int, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			req, _ := http.NewRequest(http.MethodGet, b.url+"/api/orders/orders", nil)
-			req.Header.Set(shared.HeaderCSRF, shared.CSRFValue)
-			resp, err := c.Do(req)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			resp.Body.Close()
-			statuses[i] = resp.StatusCode
-		})
-	}
-	wg.Wait()
-	for i, s := range statuses {
-		if s != http.StatusOK {
-			t.Errorf("request %d = %d; want 200", i, s)
-		}
-	}
+	allOK(t, concurrentCalls(t, c, n, b))
 	if got := b.idp.GrantCalls("refresh_token"); got != 1 {
 		t.Fatalf("%d refresh grants reached the provider; want 1", got)
 	}

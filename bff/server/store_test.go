@@ -15,7 +15,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -281,32 +280,7 @@ func TestReplicasRefreshOnce(t *testing.T) {
 	a.signIn(t, c, "/")
 	a.clock.Advance(time.Hour + time.Second)
 
-	const n = 20
-	statuses := make([]int, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		target := a
-		if i%2 == 1 {
-			target = bb
-		}
-		wg.Go(func() {
-			req, _ := http.NewRequest(http.MethodGet, target.url+"/api/orders/orders", nil)
-			req.Header.Set(shared.HeaderCSRF, shared.CSRFValue)
-			resp, err := c.Do(req)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			resp.Body.Close()
-			statuses[i] = resp.StatusCode
-		})
-	}
-	wg.Wait()
-	for i, s := range statuses {
-		if s != http.StatusOK {
-			t.Errorf("request %d = %d; want 200", i, s)
-		}
-	}
+	allOK(t, concurrentCalls(t, c, 20, a, bb))
 	if got := a.idp.GrantCalls("refresh_token"); got != 1 {
 		t.Fatalf("%d refresh grants reached the provider from two replicas; want 1", got)
 	}

@@ -66,9 +66,8 @@ type Store struct {
 	log    *slog.Logger
 	leases store.LocalLeases
 
-	stop      chan struct{}
+	sweeper   *store.Sweeper
 	closeOnce sync.Once
-	done      chan struct{}
 }
 
 var (
@@ -118,28 +117,12 @@ func Open(path string, opt Options) (*Store, error) {
 		now:    opt.Now,
 		log:    opt.Log,
 		leases: store.LocalLeases{Now: opt.Now},
-		stop:   make(chan struct{}),
-		done:   make(chan struct{}),
 	}
-	if opt.SweepInterval < 0 {
-		close(s.done)
-		return s, nil
-	}
-	go func() {
-		defer close(s.done)
-		t := time.NewTicker(opt.SweepInterval)
-		defer t.Stop()
-		for {
-			select {
-			case <-s.stop:
-				return
-			case <-t.C:
-				if err := s.Sweep(); err != nil {
-					s.log.Warn("session store sweep failed", "error", err.Error())
-				}
-			}
+	s.sweeper = store.NewSweeper(opt.SweepInterval, func() {
+		if err := s.Sweep(); err != nil {
+			s.log.Warn("session store sweep failed", "error", err.Error())
 		}
-	}()
+	})
 	return s, nil
 }
 
@@ -147,8 +130,7 @@ func Open(path string, opt Options) (*Store, error) {
 func (s *Store) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
-		close(s.stop)
-		<-s.done
+		s.sweeper.Stop()
 		err = s.db.Close()
 	})
 	return err

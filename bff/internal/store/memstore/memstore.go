@@ -38,9 +38,7 @@ type Store struct {
 	values  map[string]entry
 	indexes map[string]map[string]time.Time
 
-	stop     chan struct{}
-	stopOnce sync.Once
-	done     chan struct{}
+	sweeper *store.Sweeper
 }
 
 type entry struct {
@@ -66,33 +64,14 @@ func New(opt Options) *Store {
 		leases:  store.LocalLeases{Now: opt.Now},
 		values:  make(map[string]entry),
 		indexes: make(map[string]map[string]time.Time),
-		stop:    make(chan struct{}),
-		done:    make(chan struct{}),
 	}
-	if opt.SweepInterval < 0 {
-		close(s.done)
-		return s
-	}
-	go func() {
-		defer close(s.done)
-		t := time.NewTicker(opt.SweepInterval)
-		defer t.Stop()
-		for {
-			select {
-			case <-s.stop:
-				return
-			case <-t.C:
-				s.Sweep()
-			}
-		}
-	}()
+	s.sweeper = store.NewSweeper(opt.SweepInterval, s.Sweep)
 	return s
 }
 
 // Close stops the sweep. The Store stays usable.
 func (s *Store) Close() error {
-	s.stopOnce.Do(func() { close(s.stop) })
-	<-s.done
+	s.sweeper.Stop()
 	return nil
 }
 
