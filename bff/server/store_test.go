@@ -22,6 +22,7 @@ import (
 
 	"gatehouse/bff/internal/fakeidp"
 	"gatehouse/bff/internal/redistest"
+	"gatehouse/bff/internal/seal"
 	"gatehouse/bff/internal/store"
 	"gatehouse/bff/internal/store/boltstore"
 	"gatehouse/bff/internal/store/memstore"
@@ -516,5 +517,49 @@ func TestSessionRecordSize(t *testing.T) {
 	t.Logf("bytes stored for one session: %d", len(v))
 	if len(v) > 4096 {
 		t.Fatalf("a session takes %d bytes in the store; want at most 4096", len(v))
+	}
+}
+
+func TestKeyRotationKeepsSessions(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sessions.db")
+	b := startBFFWith(t, onFile(long, path), nil)
+	c := b.browser(t)
+	b.signIn(t, c, "/")
+	oldKey := bytes.Repeat([]byte{1}, 32)
+	newKey := bytes.Repeat([]byte{2}, 32)
+	keys := func(k ...[]byte) *seal.Keys {
+		t.Helper()
+		ks, err := seal.NewKeys(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ks
+	}
+
+	// The BFF ran with one key; a new one goes in front.
+	b.keys = keys(oldKey)
+	b.restart(t)
+	b.signIn(t, c, "/") // a session sealed with the old key
+	b.keys = keys(newKey, oldKey)
+	b.restart(t)
+	if status, code := b.apiStatus(t, c); status != 200 {
+		t.Fatalf("/api after the new key went in front = %d %s; want 200", status, code)
+	}
+	// A write (a refresh) seals the record with the new key ...
+	b.clock.Advance(time.Hour)
+	if status, code := b.apiStatus(t, c); status != 200 {
+		t.Fatalf("/api with a refresh = %d %s; want 200", status, code)
+	}
+	// ... so the old key can go.
+	b.keys = keys(newKey)
+	b.restart(t)
+	if status, code, _ := b.meStatus(t, c, ""); status != 200 {
+		t.Fatalf("/auth/me with only the new key = %d %s; want 200", status, code)
+	}
+	// A session no configured key opens is a session that ended.
+	b.keys = keys(bytes.Repeat([]byte{3}, 32))
+	b.restart(t)
+	if status, code, _ := b.meStatus(t, c, ""); status != 401 || code != shared.CodeSessionExpired {
+		t.Fatalf("/auth/me with a key that does not open it = %d %s; want 401 session_expired", status, code)
 	}
 }
