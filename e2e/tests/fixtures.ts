@@ -22,6 +22,11 @@ export interface Traffic {
   bffCookies: SetCookie[];
   /** Console errors and uncaught page errors. */
   errors: string[];
+  /**
+   * Waits until every response the page has received so far is in `responses`, body included.
+   * Checks over `responses` call it first: a body still loading is not there yet.
+   */
+  settled(): Promise<void>;
 }
 
 export function parseSetCookie(url: string, header: string): SetCookie {
@@ -46,19 +51,12 @@ async function record(traffic: Traffic, response: Response): Promise<void> {
       }
     }
   }
-  // Redirects and some opaque answers have no body to read. A body the page never reads
-  // never finishes loading: that is the test's fault, and it fails rather than hangs.
-  let timer: NodeJS.Timeout | undefined;
-  const body = await Promise.race([
-    response.text().catch(() => ''),
-    new Promise<string>((resolve) => {
-      timer = setTimeout(() => {
-        traffic.errors.push(`the body of ${url} never finished loading (read it in the page)`);
-        resolve('');
-      }, 15_000);
-    }),
-  ]);
-  clearTimeout(timer);
+  // text() waits for the response's own end: its body once loaded, or an error for redirects
+  // and for loads that failed or were cancelled (a navigation away cancels the old page's loads),
+  // which have no body. Not response.finished(): with Playwright 1.65 it stays pending when the
+  // load fails after the response arrived. No timer either: a body the page never reads never
+  // finishes loading, and settled() bounds that wait by the test's own timeout.
+  const body = await response.text().catch(() => '');
   traffic.responses.push({
     url,
     status: response.status(),
@@ -76,9 +74,29 @@ async function record(traffic: Traffic, response: Response): Promise<void> {
 export const test = base.extend<{ traffic: Traffic }>({
   traffic: [
     async ({ page }, use) => {
-      const traffic: Traffic = { responses: [], bffCookies: [], errors: [] };
       const pending: Promise<void>[] = [];
-      page.on('response', (r) => { pending.push(record(traffic, r)); });
+      // The URLs of the responses still being recorded.
+      const recording = new Map<Response, string>();
+      const traffic: Traffic = {
+        responses: [],
+        bffCookies: [],
+        errors: [],
+        async settled() {
+          // A body the page never reads never finishes loading: that is the test's fault, and it
+          // fails naming the URLs rather than hangs. Timeout 0 gives the wait no deadline of its
+          // own: it ends at the test's deadline (its timeout, as the test may have set it), so
+          // load can slow the bodies down but cannot fail a test whose page reads them.
+          await expect.poll(() => [...recording.values()], {
+            message: 'responses whose body never finished loading (read them in the page)',
+            timeout: 0,
+          }).toEqual([]);
+          await Promise.all(pending);
+        },
+      };
+      page.on('response', (r) => {
+        recording.set(r, r.url());
+        pending.push(record(traffic, r).finally(() => { recording.delete(r); }));
+      });
       page.on('pageerror', (e) => traffic.errors.push(`page error: ${e.message}`));
       page.on('console', (m) => {
         if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) {
@@ -86,7 +104,7 @@ export const test = base.extend<{ traffic: Traffic }>({
         }
       });
       await use(traffic);
-      await Promise.all(pending);
+      await traffic.settled();
       for (const c of traffic.bffCookies) {
         const where = `${c.name} from ${c.url}`;
         expect(c.name, where).toMatch(/^__Host-/);

@@ -78,6 +78,8 @@ test('the API gets a bearer token and no cookie; no token ever reaches the brows
     cookie: document.cookie,
   }));
   expect(storage.cookie, 'no cookie is readable from script').toBe('');
+  // Every body the page received so far, the ones still loading included.
+  await traffic.settled();
   for (const t of tokens) {
     // A token is never shorter than this; the check would be meaningless otherwise.
     expect(t.value.length).toBeGreaterThan(20);
