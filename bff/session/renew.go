@@ -148,7 +148,9 @@ func (m *Manager) extendAndSave(ctx context.Context, raw []byte, cur, next Recor
 func (m *Manager) save(ctx context.Context, raw []byte, base uint64, next Record) (Record, bool, error) {
 	written := false
 	stored, err := m.update(ctx, next.ID, raw, func(cur *Record) bool {
-		if cur.Version != base {
+		// Called once per attempt: only the last one's answer counts.
+		written = cur.Version == base
+		if !written {
 			return false
 		}
 		seen := cur.LastSeen
@@ -157,7 +159,6 @@ func (m *Manager) save(ctx context.Context, raw []byte, base uint64, next Record
 		}
 		*cur = next
 		cur.LastSeen = seen
-		written = true
 		return true
 	})
 	return stored, written && err == nil, err
