@@ -13,6 +13,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -79,12 +80,39 @@ type bff struct {
 	store    store.Store
 	keys     *seal.Keys
 	opt      options
+	// providerTimeout bounds each call to the provider, in nanoseconds.
+	providerTimeout *atomic.Int64
 }
+
+// setProviderTimeout bounds the BFF's calls to the provider by d from now on.
+func (b *bff) setProviderTimeout(d time.Duration) { b.providerTimeout.Store(int64(d)) }
+
+// timeoutTransport bounds each request by a time-out read when it starts,
+// so that a test can shorten it between requests without a data race.
+type timeoutTransport struct{ d *atomic.Int64 }
+
+func (tt timeoutTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	ctx, cancel := context.WithTimeout(r.Context(), time.Duration(tt.d.Load()))
+	resp, err := http.DefaultTransport.RoundTrip(r.WithContext(ctx))
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	resp.Body = cancelOnClose{resp.Body, cancel}
+	return resp, nil
+}
+
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (c cancelOnClose) Close() error { defer c.cancel(); return c.ReadCloser.Close() }
 
 // options of startBFF beyond the fake provider's.
 type options struct {
 	idle, max       time.Duration // session timeouts; 0 for the defaults
-	providerTimeout time.Duration // the BFF's HTTP client time-out; default 5 s
+	providerTimeout time.Duration // the BFF's HTTP client time-out; default 1 min (b.setProviderTimeout changes it)
 	perUser         int           // sessions per user; 0 for the default
 	// store returns a replica's handle on the session store (each replica
 	// calls it once; for Redis, each its own client on one server). Default:
@@ -100,7 +128,9 @@ func startBFF(t *testing.T, setup func(*fakeidp.Provider)) *bff {
 func startBFFWith(t *testing.T, opt options, setup func(*fakeidp.Provider)) *bff {
 	t.Helper()
 	if opt.providerTimeout == 0 {
-		opt.providerTimeout = 5 * time.Second
+		// Long: only tests that make the provider stall want a time-out, and
+		// they set a short one then (setProviderTimeout).
+		opt.providerTimeout = time.Minute
 	}
 	clk := fakeclock.New(time.Now())
 	fake := fakeidp.New(t)
@@ -131,7 +161,9 @@ func startBFFWith(t *testing.T, opt options, setup func(*fakeidp.Provider)) *bff
 	}
 	srv := httptest.NewUnstartedServer(nil)
 	b := &bff{idp: fake, clock: clk, upstream: up, store: st, keys: seal.NewRandomKeys(), opt: opt,
-		public: &url.URL{Scheme: "http", Host: srv.Listener.Addr().String()}}
+		public:          &url.URL{Scheme: "http", Host: srv.Listener.Addr().String()},
+		providerTimeout: new(atomic.Int64)}
+	b.providerTimeout.Store(int64(opt.providerTimeout))
 	b.start(t, srv)
 	return b
 }
@@ -162,7 +194,7 @@ func (b *bff) start(t *testing.T, srv *httptest.Server) {
 		Issuer: fake.Issuer, ClientID: fake.ClientID, ClientSecret: fake.ClientSecret,
 		RedirectURL: b.public.String() + shared.PathCallback,
 		Scopes:      []string{"openid", "profile", "email", "offline_access"}, Now: clk.Now,
-		HTTPClient: &http.Client{Timeout: b.opt.providerTimeout},
+		HTTPClient: &http.Client{Transport: timeoutTransport{b.providerTimeout}},
 	})
 	if err != nil {
 		t.Fatal(err)

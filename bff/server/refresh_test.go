@@ -299,14 +299,20 @@ func TestProviderDownIsNotADeadToken(t *testing.T) {
 			b.idp.TokenStatus, b.idp.TokenError = 503, "temporarily_unavailable"
 			return func() { b.idp.TokenStatus = 0 }
 		}},
-		{"time-out", options{idle: long.idle, max: long.max, providerTimeout: 200 * time.Millisecond}, func(b *bff) func() {
-			// The timed-out refresh is answered later, into the void: a
+		{"time-out", long, func(b *bff) func() {
+			// The provider holds the refresh until restore, so the short
+			// time-out expires first however slow the machine is. The
+			// timed-out refresh is answered later, into the void: a
 			// provider that rotates without grace would have burnt the
 			// refresh token then, so this one does not rotate.
 			b.idp.NoRotation = true
 			gate := make(chan struct{})
 			b.idp.RefreshGate = gate
-			return func() { close(gate) }
+			b.setProviderTimeout(200 * time.Millisecond)
+			return func() {
+				b.setProviderTimeout(time.Minute)
+				close(gate)
+			}
 		}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
