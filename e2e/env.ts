@@ -43,13 +43,22 @@ export const BFF_ORIGIN = `http://localhost:${BFF_PORT}`;
 export const REDIRECT_URI = `${BFF_ORIGIN}/auth/callback`;
 export const POST_LOGOUT_REDIRECT_URI = `${BFF_ORIGIN}/`;
 
+/**
+ * The load balancer that sessions.spec.ts puts in front of BFF replicas it starts itself: their
+ * public URL, registered at the dev provider like the run's own BFF.
+ */
+export const BALANCER_PORT = 8183;
+export const BALANCER_ORIGIN = `http://localhost:${BALANCER_PORT}`;
+/** The ports of the replicas sessions.spec.ts starts. */
+export const REPLICA_PORTS = [8181, 8182, 8184, 8185] as const;
+
 /** The dev IdP's environment for e2e runs (see idp/README.md). */
 export const idpEnv: Record<string, string> = {
   IDP_ISSUER,
   IDP_CLIENT_ID,
   IDP_CLIENT_SECRET,
-  IDP_REDIRECT_URIS: REDIRECT_URI,
-  IDP_POST_LOGOUT_REDIRECT_URIS: POST_LOGOUT_REDIRECT_URI,
+  IDP_REDIRECT_URIS: `${REDIRECT_URI} ${BALANCER_ORIGIN}/auth/callback`,
+  IDP_POST_LOGOUT_REDIRECT_URIS: `${POST_LOGOUT_REDIRECT_URI} ${BALANCER_ORIGIN}/`,
   IDP_BACKCHANNEL_LOGOUT_URI: `${BFF_ORIGIN}/auth/backchannel-logout`,
 };
 
