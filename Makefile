@@ -87,7 +87,9 @@ e2e: deps build chromium redis
 
 test: vet gotest e2e
 
-bench:
+# bff/internal/proxybench measures the proxied call against a bare reverse
+# proxy, on the memory store and on a redis-server of its own.
+bench: redis
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 clean:
