@@ -7,33 +7,82 @@ import (
 	"gatehouse/shared"
 )
 
-// ContentSecurityPolicy is sent with every answer. It allows only the BFF's
-// own origin, plus WebAssembly compilation ('wasm-unsafe-eval') that a go-app
-// SPA needs; no inline script or style, no framing (OWASP ASVS 5 V3.4).
+// ContentSecurityPolicy is sent with every page and file the BFF serves. It
+// allows only the BFF's own origin, plus WebAssembly compilation
+// ('wasm-unsafe-eval') that a go-app SPA needs; no inline script or style, no
+// framing (OWASP ASVS 5 V3.4).
 const ContentSecurityPolicy = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
 	"img-src 'self' data:; connect-src 'self'; worker-src 'self'; manifest-src 'self'; " +
 	"frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
 
-// securityHeaders sets the headers every answer carries, and
-// Cache-Control: no-store on /auth/* and /api/* (shared.PathAuthPrefix,
-// shared.PathAPIPrefix), which must never be answered from a cache
-// (field case F12). With hsts it adds Strict-Transport-Security.
+// APIContentSecurityPolicy is sent with the answers of /api/: data, never a
+// document, so nothing in it may load or run, and nothing may frame it.
+const APIContentSecurityPolicy = "default-src 'none'; frame-ancestors 'none'"
+
+// A header's values, built once. Each slice's capacity is its length, so a
+// handler that adds a value to one of these headers gets a new slice, never
+// a write into the shared one.
+type headerSet [][2][]string
+
+func headers(kv ...string) headerSet {
+	var hs headerSet
+	for i := 0; i < len(kv); i += 2 {
+		hs = append(hs, [2][]string{{http.CanonicalHeaderKey(kv[i])}, []string{kv[i+1]}[:1:1]})
+	}
+	return hs
+}
+
+func (hs headerSet) setOn(h http.Header) {
+	for _, kv := range hs {
+		h[kv[0][0]] = kv[1]
+	}
+}
+
+var (
+	// documentHeaders go with pages, files, and the /auth/ answers (some of
+	// which are navigations).
+	documentHeaders = headers(
+		"Content-Security-Policy", ContentSecurityPolicy,
+		"X-Content-Type-Options", "nosniff",
+		"X-Frame-Options", "DENY",
+		"Referrer-Policy", "no-referrer",
+		"Cross-Origin-Opener-Policy", "same-origin",
+		"Cross-Origin-Resource-Policy", "same-origin",
+		"Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()",
+	)
+	// noStore keeps an answer out of every cache (field case F12).
+	noStore = headers("Cache-Control", "no-store", "Pragma", "no-cache")
+	// apiHeaders go with /api/ answers, the hot path: what protects data
+	// answers (not sniffed as a document, not framed, not read by another
+	// site's no-cors request, not cached), and nothing that only documents
+	// use.
+	apiHeaders = headers(
+		"Content-Security-Policy", APIContentSecurityPolicy,
+		"X-Content-Type-Options", "nosniff",
+		"Cross-Origin-Resource-Policy", "same-origin",
+		"Cache-Control", "no-store",
+	)
+	hstsHeader = headers("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+)
+
+// securityHeaders sets the headers every answer carries: apiHeaders on
+// /api/*, documentHeaders elsewhere, with Cache-Control: no-store on /auth/*
+// too (shared.PathAuthPrefix), which must never be answered from a cache.
+// With hsts it adds Strict-Transport-Security.
 func securityHeaders(hsts bool, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", ContentSecurityPolicy)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("Cross-Origin-Opener-Policy", "same-origin")
-		h.Set("Cross-Origin-Resource-Policy", "same-origin")
-		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
-		if hsts {
-			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		switch p := r.URL.Path; {
+		case strings.HasPrefix(p, shared.PathAPIPrefix):
+			apiHeaders.setOn(h)
+		case strings.HasPrefix(p, shared.PathAuthPrefix):
+			documentHeaders.setOn(h)
+			noStore.setOn(h)
+		default:
+			documentHeaders.setOn(h)
 		}
-		if p := r.URL.Path; strings.HasPrefix(p, shared.PathAuthPrefix) || strings.HasPrefix(p, shared.PathAPIPrefix) {
-			h.Set("Cache-Control", "no-store")
-			h.Set("Pragma", "no-cache")
+		if hsts {
+			hstsHeader.setOn(h)
 		}
 		next.ServeHTTP(w, r)
 	})

@@ -135,19 +135,31 @@ func TestProxyRefusals(t *testing.T) {
 func TestSecurityHeaders(t *testing.T) {
 	b := startBFF(t, nil)
 	c := b.browser(t)
-	for _, path := range []string{"/", shared.PathMe, "/api/orders/x"} {
-		resp := b.do(t, c, http.MethodGet, path, nil)
-		h := resp.Header
+	for _, path := range []string{"/", shared.PathMe} {
+		h := b.do(t, c, http.MethodGet, path, nil).Header
 		mustContain(t, path+" CSP", h.Get("Content-Security-Policy"), "'wasm-unsafe-eval'")
 		mustContain(t, path+" CSP", h.Get("Content-Security-Policy"), "frame-ancestors 'none'")
-		for k, want := range map[string]string{"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer"} {
+		for k, want := range map[string]string{"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer",
+			"Cross-Origin-Resource-Policy": "same-origin", "Cross-Origin-Opener-Policy": "same-origin"} {
 			if got := h.Get(k); got != want {
 				t.Errorf("%s %s = %q; want %q", path, k, got, want)
 			}
 		}
-		if strings.HasPrefix(path, "/auth/") || strings.HasPrefix(path, "/api/") {
-			if got := h.Get("Cache-Control"); got != "no-store" {
-				t.Errorf("%s Cache-Control = %q; want no-store", path, got)
+	}
+	if got := b.do(t, c, http.MethodGet, shared.PathMe, nil).Header.Get("Cache-Control"); got != "no-store" {
+		t.Errorf("%s Cache-Control = %q; want no-store", shared.PathMe, got)
+	}
+	// An API answer is data: nothing in it may load, run or be framed, and
+	// another site may not read it with a no-cors request.
+	b.signIn(t, c, "/")
+	for _, path := range []string{"/api/orders/x", "/api/nope/x"} {
+		h := b.do(t, c, http.MethodGet, path, csrfHeader).Header
+		for k, want := range map[string]string{
+			"Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'", "X-Content-Type-Options": "nosniff",
+			"Cross-Origin-Resource-Policy": "same-origin", "Cache-Control": "no-store",
+		} {
+			if got := h.Values(k); len(got) != 1 || got[0] != want {
+				t.Errorf("%s %s = %q; want %q once", path, k, got, want)
 			}
 		}
 	}

@@ -278,8 +278,10 @@ func (m *Manager) Current(r *http.Request) (Record, error) {
 }
 
 // Touch counts now as activity on rec's session, extending its idle timeout
-// (never beyond rec.Ends). It writes only when the last write is older than
-// the touch interval, and only moves the activity time on, so it cannot
+// (never beyond rec.Ends). It writes only when the last write is at least
+// the touch interval old: the requests of this process that find it due at
+// once share one write, which reads the Record first (another replica may
+// have just written it) and only moves the activity time on, so it cannot
 // undo a concurrent refresh. A failure is logged: activity not recorded is
 // not worth failing the request.
 func (m *Manager) Touch(ctx context.Context, rec Record) { m.touch(ctx, rec) }
@@ -290,26 +292,49 @@ func (m *Manager) touch(ctx context.Context, rec Record) time.Time {
 	if now.Sub(rec.LastSeen) < m.touchEvery {
 		return rec.LastSeen
 	}
-	moved := rec
-	moved.LastSeen = now
-	if err := m.extendIndex(ctx, rec, m.expiry(&moved)); err != nil {
-		m.log.WarnContext(ctx, "session activity not recorded", "error", err.Error())
-		return rec.LastSeen
-	}
-	stored, err := m.update(ctx, rec.ID, nil, func(cur *Record) bool {
-		if !now.After(cur.LastSeen) {
-			return false
-		}
-		cur.LastSeen = now
-		return true
-	})
+	ctx = context.WithoutCancel(ctx) // shared by the requests that wait for it
+	v, err, _ := m.flights.Do("touch/"+rec.ID, func() (any, error) { return m.writeActivity(ctx, rec.ID, now) })
 	if err != nil {
 		if !errors.Is(err, apierror.ErrSessionExpired) {
 			m.log.WarnContext(ctx, "session activity not recorded", "error", err.Error())
 		}
 		return rec.LastSeen
 	}
-	return stored.LastSeen
+	return v.(time.Time)
+}
+
+// writeActivity records now as session id's last activity, unless a write
+// at most the touch interval old is already there, and returns the activity
+// time on record.
+func (m *Manager) writeActivity(ctx context.Context, id string, now time.Time) (time.Time, error) {
+	fresh := func(r *Record) bool { return now.Sub(r.LastSeen) < m.touchEvery }
+	raw, err := m.store.Get(ctx, recordKey(id))
+	if errors.Is(err, store.ErrNotFound) {
+		return time.Time{}, apierror.ErrSessionExpired
+	}
+	if err != nil {
+		return time.Time{}, storeError("read", err)
+	}
+	cur, err := m.open(id, raw)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("session: stored record: %w", err)
+	}
+	if fresh(&cur) {
+		return cur.LastSeen, nil
+	}
+	moved := cur
+	moved.LastSeen = now
+	if err := m.extendIndex(ctx, cur, m.expiry(&moved)); err != nil {
+		return time.Time{}, err
+	}
+	stored, err := m.update(ctx, id, raw, func(r *Record) bool {
+		if fresh(r) {
+			return false
+		}
+		r.LastSeen = now
+		return true
+	})
+	return stored.LastSeen, err
 }
 
 // expiry is when the store may forget rec: its idle or absolute end.
