@@ -13,7 +13,7 @@ import (
 
 // appWorkerJS is go-app's service worker template (app.DefaultAppWorkerJS of
 // v10.1.11) with one change: its fetch listener leaves requests for the BFF
-// alone (see the file, and field case F12).
+// alone (see the file, and TestServiceWorkerBypass).
 //
 //go:embed app-worker.js
 var appWorkerJS string
@@ -29,7 +29,7 @@ type HandlerConfig struct {
 	// Version identifies the build: the BFF passes a content hash of the WASM.
 	// It names the service worker's cache and is the ETag of every response,
 	// so every replica of one build must pass the same value and a new build a
-	// new one (field case F11). Required: Handler panics without it (go-app
+	// new one. Required: Handler panics without it (go-app
 	// would otherwise use the process start time).
 	Version string
 
@@ -57,7 +57,7 @@ type HandlerConfig struct {
 // headers (the pages need no inline script or style).
 //
 // Icons, styles and scripts are all local files; the service worker is
-// go-app's with the F12 change. It panics if cfg.Version is empty.
+// go-app's with the /auth/ and /api/ bypass. It panics if cfg.Version is empty.
 func Handler(cfg HandlerConfig) *app.Handler {
 	if cfg.Version == "" {
 		panic("web: HandlerConfig.Version is required (a content hash of the WASM build)")

@@ -13,7 +13,7 @@ import (
 var updateChecks = []time.Duration{0, time.Second, 3 * time.Second, 10 * time.Second}
 
 // updateBanner offers to reload when go-app's service worker has installed a
-// new version of the app (field case F11).
+// new version of the app.
 //
 // go-app reports an update (OnAppUpdate) only when it sees the new worker
 // activate; the browser may install it during the page's own navigation,

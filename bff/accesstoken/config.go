@@ -129,7 +129,7 @@ type Config struct {
 	CacheSize int
 	// KeySetRefreshInterval is how often, at most, a token with an unknown
 	// "kid" may make the verifier refetch the JWKS once the burst is spent
-	// (see F09: a flood of random kids must not become a flood of
+	// (TestKeyRotationF09: a flood of random kids must not become a flood of
 	// fetches). Default DefaultKeySetRefreshInterval (10 s).
 	KeySetRefreshInterval time.Duration
 	// KeySetRefreshBurst is how many refetches may happen back to back

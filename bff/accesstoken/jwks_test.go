@@ -11,7 +11,7 @@ import (
 	"gatehouse/bff/accesstoken"
 )
 
-// TestKeyRotationF09 plays field case F09: a new key K2 appears after the
+// TestKeyRotationF09 plays a provider's key rotation: a new key K2 appears after the
 // verifier cached the JWKS, then 100 tokens with random kids, then K1
 // leaves the JWKS.
 func TestKeyRotationF09(t *testing.T) {

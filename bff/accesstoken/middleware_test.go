@@ -157,7 +157,7 @@ func TestMiddlewareJWKSUnavailable(t *testing.T) {
 	}
 }
 
-// TestRequireScopeF10 plays field case F10 on a route that requires
+// TestRequireScopeF10 plays Okta's scp claim (an array) on a route that requires
 // orders:read: Okta's "scp" array, an RFC 9068 "scope" string, a "scp"
 // string, a missing scope, and a "scp" with a non-string.
 func TestRequireScopeF10(t *testing.T) {

@@ -37,9 +37,9 @@ import (
 // one pending sign-in (its Transaction, sealed) and so binds it to the
 // browser that started it. Each sign-in has its own cookie, named after its
 // state (BindingCookieName), so that tabs signing in at the same moment never
-// overwrite each other's (field case F05). It is SameSite=Lax, not Strict:
+// overwrite each other's (TestTwoTabsSignInAtOnce). It is SameSite=Lax, not Strict:
 // the provider's redirect back to the callback is a cross-site navigation, on
-// which a Strict cookie is not sent (F06).
+// which a Strict cookie is not sent.
 const BindingCookiePrefix = "__Host-gatehouse-login-"
 
 // BindingCookieName returns the name of the binding cookie of the sign-in

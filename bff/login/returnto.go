@@ -11,7 +11,7 @@ import (
 const maxReturnTo = 2048
 
 // ReturnTo returns raw when it is a path on public's origin that the browser
-// may be sent to after sign-in, and "/" otherwise (field case F04; RFC 9700
+// may be sent to after sign-in, and "/" otherwise (TestReturnTo; RFC 9700
 // §4.11 on open redirectors). raw is ParamReturnTo as the SPA sent it, e.g.
 // "/orders?page=2#top".
 //

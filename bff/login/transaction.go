@@ -13,7 +13,7 @@ import (
 // It is not stored server-side: it travels sealed (AES-256-GCM, package
 // seal, with the cookie's name as additional data) in the binding cookie
 // named after its state, so that a stranger's requests to /auth/login make
-// the BFF hold nothing, several tabs can sign in at once (field case F05),
+// the BFF hold nothing, several tabs can sign in at once,
 // and only the browser that started a sign-in can finish it.
 type Transaction struct {
 	// State is the state parameter (RFC 6749 §10.12).

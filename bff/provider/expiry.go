@@ -19,7 +19,7 @@ var anyAlgorithm = []jose.SignatureAlgorithm{
 
 // AccessTokenExpiry returns when tok's access token expires, received at now:
 //   - now plus expires_in (RFC 6749 §5.1), a number or a numeric string
-//     (field case F02);
+//     (TestRefreshAnswersThatLeaveFieldsOut);
 //   - else the access token's exp claim, when it is a JWT (RFC 9068 §2.2);
 //     read without verification, since the token came straight from the
 //     token endpoint;

@@ -4,11 +4,12 @@
 //
 // At most one refresh per session is in flight, across replicas: the session
 // package's Renew takes the session's lease, reads the session again, and
-// only the first holder refreshes; the others use what it stored (field case
-// F01). A rotated
-// refresh token replaces the old one; an answer without one keeps the old
-// one, and an answer without an ID token keeps the old ID token (F02).
-// invalid_grant ends the session (F08); a provider that is down does not.
+// only the first holder refreshes; the others use what it stored
+// (TestReplicasRefreshOnce). A rotated refresh token replaces the old one; an
+// answer without one keeps the old one, and an answer without an ID token
+// keeps the old ID token (TestRefreshAnswersThatLeaveFieldsOut).
+// invalid_grant ends the session (TestDeadRefreshToken); a provider that is
+// down does not.
 package refresh
 
 import (

@@ -50,7 +50,8 @@ var (
 		"Cross-Origin-Resource-Policy", "same-origin",
 		"Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()",
 	)
-	// noStore keeps an answer out of every cache (field case F12).
+	// noStore keeps an answer out of every cache, the service worker's
+	// included.
 	noStore = headers("Cache-Control", "no-store", "Pragma", "no-cache")
 	// apiHeaders go with /api/ answers, the hot path: what protects data
 	// answers (not sniffed as a document, not framed, not read by another

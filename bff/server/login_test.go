@@ -180,7 +180,7 @@ func TestCallbackProviderDown(t *testing.T) {
 }
 
 func TestTwoTabsSignInAtOnce(t *testing.T) {
-	// Field case F05, in both orders.
+	// Two tabs sign in at once, finishing in both orders.
 	for _, order := range [][2]int{{0, 1}, {1, 0}} {
 		b := startBFF(t, nil)
 		c := b.browser(t)
@@ -196,7 +196,7 @@ func TestTwoTabsSignInAtOnce(t *testing.T) {
 }
 
 func TestReturnToAfterCallback(t *testing.T) {
-	// Field case F04: Location is always on the BFF's origin.
+	// Location is always on the BFF's origin, whatever returnTo was.
 	tests := map[string]string{
 		"//evil.example/x":      "/",
 		"https://evil.example/": "/",
@@ -239,7 +239,8 @@ func TestLogout(t *testing.T) {
 		t.Fatalf("redirectTo = %q; want the provider's end_session_endpoint", out.RedirectTo)
 	}
 	q := u.Query()
-	// Field case F03: the raw ID token survived the store (gob) round trip.
+	// The raw ID token survived the store round trip (oauth2.Token keeps it
+	// in an unexported field that encoders lose).
 	if hint := q.Get("id_token_hint"); strings.Count(hint, ".") != 2 {
 		t.Errorf("id_token_hint = %q; want the raw ID token", hint)
 	}

@@ -117,7 +117,7 @@ func TestSilentRefresh(t *testing.T) {
 }
 
 func TestConcurrentRequestsRefreshOnce(t *testing.T) {
-	// Field case F01: 20 requests at the moment the token expires, with a
+	// 20 requests at the moment the token expires, with a
 	// provider that rotates refresh tokens without grace.
 	b := startBFFWith(t, long, nil)
 	c := b.browser(t)
@@ -145,7 +145,7 @@ func TestConcurrentRequestsRefreshOnce(t *testing.T) {
 }
 
 func TestRefreshAnswersThatLeaveFieldsOut(t *testing.T) {
-	// Field case F02.
+	// Refresh answers that leave out optional fields (RFC 6749 §5.1, §6).
 	t.Run("no id_token, no refresh_token", func(t *testing.T) {
 		b := startBFFWith(t, long, func(p *fakeidp.Provider) {
 			p.NoRotation = true
@@ -269,7 +269,7 @@ func TestRefreshedIDTokenUpdatesClaims(t *testing.T) {
 }
 
 func TestDeadRefreshToken(t *testing.T) {
-	// Field case F08.
+	// The refresh token dies at the provider; the SPA must find out.
 	b := startBFFWith(t, long, nil)
 	c := b.browser(t)
 	b.signIn(t, c, "/")

@@ -273,7 +273,7 @@ func TestReplicasShareSessions(t *testing.T) {
 }
 
 func TestReplicasRefreshOnce(t *testing.T) {
-	// Field case F01 with two replicas on one Redis: 20 requests at the
+	// Two replicas on one Redis: 20 requests at the
 	// moment the token expires, split over both, with a provider that
 	// rotates refresh tokens without grace.
 	opt, _ := onRedis(t, long)

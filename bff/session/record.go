@@ -13,10 +13,11 @@ import (
 // (never the value itself), written at sign-in, at a refresh under the
 // session's lease, and when activity moves its idle timeout on; every write
 // is a compare-and-swap from the value it read, so no writer can put an older
-// token set over a newer one (field case F01).
+// token set over a newer one (TestConcurrentRequestsRefreshOnce,
+// TestStaleLeaseHolderCannotWriteOverANewerRecord).
 //
 // Every field is explicit, so nothing is lost on its way through a store
-// (field case F03: oauth2.Token keeps the ID token in an unexported field).
+// (oauth2.Token keeps the ID token in an unexported field that encoders lose).
 type Record struct {
 	// ID identifies the session in logs and locks: the URL-safe base64 of
 	// the SHA-256 of the session cookie's value. It is not stored; the

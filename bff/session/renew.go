@@ -19,7 +19,7 @@ var ErrEnd = errors.New("session: the session cannot continue")
 
 // Renew gives rec's session a token set for which due is false, at most one
 // refresh per session at a time across every replica that shares the store
-// (field case F01):
+// (TestReplicasRefreshOnce, TestStaleLeaseHolderCannotWriteOverANewerRecord):
 //
 //   - requests of this process that need the same session renewed share one
 //     attempt;

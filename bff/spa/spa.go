@@ -4,7 +4,8 @@
 //
 // The app's version is a content hash of the WASM, so that every replica of
 // one build agrees on it and a new build reaches users after one reload
-// (field case F11: go-app's default version is the process start time).
+// (go-app's default version is the process start time, which differs
+// between replicas and never tells a browser that a new build is out).
 package spa
 
 import (

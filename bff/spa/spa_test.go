@@ -111,7 +111,7 @@ func TestWasmConditionalGet(t *testing.T) {
 }
 
 func TestVersionIsContentHash(t *testing.T) {
-	// Field case F11: two replicas of one build agree; another build differs.
+	// Two replicas of one build agree; another build differs.
 	a, gotA := newHandler(t, build(t, "build one"))
 	b, _ := newHandler(t, build(t, "build one"))
 	c, _ := newHandler(t, build(t, "build two"))
