@@ -128,13 +128,29 @@ func (p *Provider) Context(ctx context.Context) context.Context {
 }
 
 // Unavailable reports whether err from a token-endpoint call means the
-// provider is down or failing (a network error, a time-out, a 5xx, an answer
-// that does not parse) rather than that it refused the request with a 4xx:
-// the caller should keep its state and try again later.
-func Unavailable(err error) bool { return err != nil && Refused(err) == "" }
+// provider is down or failing rather than that it refused the request: a
+// network error, a time-out, a 5xx, an answer that does not parse, or a 4xx
+// whose error code says "try again later" (temporarily_unavailable,
+// server_error: RFC 6749 §4.1.2.1 defines them, and some providers answer a
+// token request with them too). The caller should keep its state and try
+// again later. Any other 4xx is a refusal (Refused).
+func Unavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	switch Refused(err) {
+	case "", "temporarily_unavailable", "server_error":
+		return true
+	}
+	return false
+}
 
 // Refused returns the RFC 6749 §5.2 error code when err is the token
-// endpoint refusing a request (a 4xx with an error code), else "".
+// endpoint answering a request with a 4xx ("invalid_request" when the answer
+// names no code), else "". A refresh refused this way will not work on a
+// second try, whatever the code (providers differ: Okta and most answer an
+// expired or reused refresh token with invalid_grant, Dex with
+// invalid_request), except the codes Unavailable counts as an outage.
 func Refused(err error) string {
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) && re.Response != nil && re.Response.StatusCode < 500 {

@@ -8,8 +8,9 @@
 // (TestReplicasRefreshOnce). A rotated refresh token replaces the old one; an
 // answer without one keeps the old one, and an answer without an ID token
 // keeps the old ID token (TestRefreshAnswersThatLeaveFieldsOut).
-// invalid_grant ends the session (TestDeadRefreshToken); a provider that is
-// down does not.
+// A refusal ends the session: any 4xx with an RFC 6749 §5.2 error code but
+// the "try again later" ones (TestDeadRefreshToken, TestRefreshRefusals); a
+// provider that is down does not.
 package refresh
 
 import (
@@ -90,7 +91,7 @@ var errProviderUnavailable = apierror.New(shared.CodeProviderUnavailable,
 // session across replicas), and counts the request as activity once it has
 // a usable token. Errors are *apierror.Error values: ErrUnauthenticated or
 // ErrSessionExpired (no session, or it ended: timed out, refresh refused
-// with invalid_grant, a refreshed ID token for another user), 503
+// by the provider, a refreshed ID token for another user), 503
 // provider_unavailable when the provider is down and the token has expired,
 // or 503 session_store_unavailable. r must have passed through the session
 // middleware.
@@ -154,8 +155,11 @@ func (f *Refresher) refresh(ctx context.Context, rec session.Record) (session.Re
 	p := f.cfg.Provider
 	tok, err := p.OAuth2.TokenSource(p.Context(ctx), &oauth2.Token{RefreshToken: rec.Tokens.RefreshToken}).Token()
 	if err != nil {
-		if code := provider.Refused(err); code == "invalid_grant" {
-			return rec, fmt.Errorf("%w: the provider refused the refresh token (invalid_grant)", session.ErrEnd)
+		if !provider.Unavailable(err) {
+			// A refusal: trying again with the same refresh token cannot work
+			// (RFC 6749 §5.2), so the session ends now rather than answering
+			// 503 until its maximum lifetime.
+			return rec, fmt.Errorf("%w: the provider refused the refresh (%s): %w", session.ErrEnd, provider.Refused(err), err)
 		}
 		return rec, fmt.Errorf("refresh: %w", err)
 	}

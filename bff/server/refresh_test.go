@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -484,5 +485,64 @@ func TestRefreshSurvivesTheBrowserGoingAway(t *testing.T) {
 	}
 	if got := b.idp.GrantCalls("refresh_token"); got != 1 {
 		t.Errorf("refresh grants = %d; want 1 (the answer the browser did not wait for was kept)", got)
+	}
+}
+
+func TestRefreshRefusals(t *testing.T) {
+	// Any refusal of a refresh (a 4xx with an RFC 6749 §5.2 error) ends the
+	// session at once, whatever the code: providers differ (Dex answers an
+	// expired refresh token with invalid_request). "Try again later" codes
+	// and 5xx keep it.
+	for _, tt := range []struct {
+		status int
+		code   string
+		ends   bool
+	}{
+		{400, "invalid_grant", true},
+		{400, "invalid_request", true},
+		{400, "", true},
+		{401, "invalid_client", true},
+		{400, "unauthorized_client", true},
+		{400, "temporarily_unavailable", false},
+		{400, "server_error", false},
+		{503, "temporarily_unavailable", false},
+		{500, "invalid_grant", false},
+	} {
+		t.Run(fmt.Sprintf("%d %s", tt.status, tt.code), func(t *testing.T) {
+			b := startBFFWith(t, long, nil)
+			c := b.browser(t)
+			b.signIn(t, c, "/")
+			b.idp.TokenStatus, b.idp.TokenError = tt.status, tt.code
+			b.clock.Advance(time.Hour + time.Second)
+			apiStatus, apiCode := b.apiStatus(t, c)
+			meStatus, meCode, _ := b.meStatus(t, c, "?slide=false")
+			if tt.ends {
+				if apiStatus != 401 || apiCode != shared.CodeSessionExpired || meStatus != 401 || meCode != shared.CodeSessionExpired {
+					t.Fatalf("/api = %d %s, /auth/me = %d %s; want both 401 session_expired", apiStatus, apiCode, meStatus, meCode)
+				}
+			} else if apiStatus != 503 || apiCode != shared.CodeProviderUnavailable || meStatus != 200 {
+				t.Fatalf("/api = %d %s, /auth/me = %d %s; want 503 provider_unavailable and the session kept", apiStatus, apiCode, meStatus, meCode)
+			}
+			b.apiStatus(t, c)
+			if want := map[bool]int{true: 1, false: 2}[tt.ends]; b.idp.GrantCalls("refresh_token") != want {
+				t.Errorf("refresh grants = %d; want %d", b.idp.GrantCalls("refresh_token"), want)
+			}
+		})
+	}
+}
+
+func TestACallWithoutAUsableTokenIsNotActivity(t *testing.T) {
+	b := startBFFWith(t, options{idle: 30 * time.Minute, max: 12 * time.Hour}, func(p *fakeidp.Provider) { p.AccessTokenTTL = 10 * time.Minute })
+	c := b.browser(t)
+	b.signIn(t, c, "/")
+	b.idp.TokenStatus, b.idp.TokenError = 503, "temporarily_unavailable"
+	b.clock.Advance(11 * time.Minute) // the token has expired; the provider is down
+	if status, code := b.apiStatus(t, c); status != 503 {
+		t.Fatalf("/api = %d %s; want 503", status, code)
+	}
+	// Idle since sign-in: the failed call did not move the idle timeout on.
+	b.clock.Advance(20 * time.Minute)
+	if status, code, _ := b.meStatus(t, c, "?slide=false"); status != 401 || code != shared.CodeSessionExpired {
+		t.Fatalf("/auth/me 31 min after the last usable call = %d %s; want 401 session_expired", status, code)
 	}
 }
