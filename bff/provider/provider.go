@@ -10,8 +10,10 @@ package provider
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -65,6 +67,7 @@ type Provider struct {
 
 // metadata is what Discover reads from discovery beyond go-oidc's Provider.
 type metadata struct {
+	Issuer                        string   `json:"issuer"`
 	EndSessionEndpoint            string   `json:"end_session_endpoint"`
 	RevocationEndpoint            string   `json:"revocation_endpoint"`
 	CodeChallengeMethodsSupported []string `json:"code_challenge_methods_supported"`
@@ -91,13 +94,28 @@ func Discover(ctx context.Context, cfg Config) (*Provider, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	p, err := oidc.NewProvider(oidc.ClientContext(ctx, cfg.HTTPClient), cfg.Issuer)
+	ctx = oidc.ClientContext(ctx, cfg.HTTPClient)
+	// The issuer is compared as the provider writes it (OpenID Connect
+	// Discovery 1.0 §4.3), but a configured issuer that differs from it only
+	// by a trailing slash is the same provider (Auth0's and zitadel's end in
+	// one, Okta's do not): the provider's exact string is used from then on,
+	// in every iss comparison.
+	issuer := cfg.Issuer
+	if exact, err := issuerOf(ctx, cfg.HTTPClient, cfg.Issuer); err == nil && exact != issuer &&
+		strings.TrimSuffix(exact, "/") == strings.TrimSuffix(issuer, "/") {
+		issuer = exact
+		ctx = oidc.InsecureIssuerURLContext(ctx, exact)
+	}
+	p, err := oidc.NewProvider(ctx, cfg.Issuer)
 	if err != nil {
-		return nil, fmt.Errorf("provider: discovery at %s/.well-known/openid-configuration: %w", strings.TrimSuffix(cfg.Issuer, "/"), err)
+		return nil, fmt.Errorf("provider: discovery at %s: %w", DiscoveryURL(cfg.Issuer), err)
 	}
 	var md metadata
 	if err := p.Claims(&md); err != nil {
 		return nil, fmt.Errorf("provider: discovery document: %w", err)
+	}
+	if md.Issuer != issuer {
+		return nil, fmt.Errorf("provider: discovery names the issuer %q; want %q", md.Issuer, issuer)
 	}
 	if len(md.CodeChallengeMethodsSupported) > 0 && !slices.Contains(md.CodeChallengeMethodsSupported, "S256") {
 		return nil, fmt.Errorf("provider: no PKCE with S256 (code_challenge_methods_supported %v)", md.CodeChallengeMethodsSupported)
@@ -105,7 +123,7 @@ func Discover(ctx context.Context, cfg Config) (*Provider, error) {
 	endpoint := p.Endpoint()
 	endpoint.AuthStyle = oauth2.AuthStyleInHeader
 	return &Provider{
-		Issuer: cfg.Issuer,
+		Issuer: issuer,
 		OAuth2: oauth2.Config{
 			ClientID:     cfg.ClientID,
 			ClientSecret: cfg.ClientSecret,
@@ -119,6 +137,36 @@ func Discover(ctx context.Context, cfg Config) (*Provider, error) {
 		IssParameterSupported: md.IssParameterSupported,
 		HTTPClient:            cfg.HTTPClient,
 	}, nil
+}
+
+// DiscoveryURL returns the discovery document's URL of issuer: issuer
+// without a trailing slash, then /.well-known/openid-configuration (OpenID
+// Connect Discovery 1.0 §4).
+func DiscoveryURL(issuer string) string {
+	return strings.TrimSuffix(issuer, "/") + "/.well-known/openid-configuration"
+}
+
+// issuerOf returns the issuer that issuer's discovery document names.
+func issuerOf(ctx context.Context, client *http.Client, issuer string) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, DiscoveryURL(issuer), nil)
+	if err != nil {
+		return "", err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("provider: discovery: %s", resp.Status)
+	}
+	var doc struct {
+		Issuer string `json:"issuer"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&doc); err != nil {
+		return "", err
+	}
+	return doc.Issuer, nil
 }
 
 // Context returns ctx carrying the provider's HTTP client for x/oauth2 and

@@ -114,6 +114,8 @@ type options struct {
 	idle, max       time.Duration // session timeouts; 0 for the defaults
 	providerTimeout time.Duration // the BFF's HTTP client time-out; default 1 min (b.setProviderTimeout changes it)
 	perUser         int           // sessions per user; 0 for the default
+	// issuer, when set, turns the provider's issuer into the configured one.
+	issuer func(string) string
 	// store returns a replica's handle on the session store (each replica
 	// calls it once; for Redis, each its own client on one server). Default:
 	// one memstore on the test clock, shared by the replicas.
@@ -190,8 +192,12 @@ func (b *bff) start(t *testing.T, srv *httptest.Server) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sessions.Close(context.Background()) })
+	issuer := fake.Issuer
+	if b.opt.issuer != nil {
+		issuer = b.opt.issuer(issuer)
+	}
 	idp, err := provider.Discover(context.Background(), provider.Config{
-		Issuer: fake.Issuer, ClientID: fake.ClientID, ClientSecret: fake.ClientSecret,
+		Issuer: issuer, ClientID: fake.ClientID, ClientSecret: fake.ClientSecret,
 		RedirectURL: b.public.String() + shared.PathCallback,
 		Scopes:      []string{"openid", "profile", "email", "offline_access"}, Now: clk.Now,
 		HTTPClient: &http.Client{Transport: timeoutTransport{b.providerTimeout}},

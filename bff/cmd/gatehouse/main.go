@@ -126,7 +126,7 @@ func run(ctx context.Context, environ []string, stderr io.Writer) error {
 		return fmt.Errorf("GATEHOUSE_STATIC_DIR: %w", err)
 	}
 
-	discovery := cfg.Issuer + "/.well-known/openid-configuration"
+	discovery := provider.DiscoveryURL(cfg.Issuer)
 	handler, err := server.New(server.Config{
 		PublicURL:         cfg.PublicURL,
 		Session:           sessions.Middleware,

@@ -46,6 +46,10 @@ type Provider struct {
 	// AccessTokenTTL is the access token lifetime (expires_in). Default 1 h.
 	AccessTokenTTL time.Duration
 
+	// IssuerSlash makes the issuer the provider names (in discovery, the iss
+	// parameter and the tokens' iss) Issuer with a trailing slash, as
+	// Auth0's and zitadel's issuers are; its endpoints stay where they are.
+	IssuerSlash bool
 	// IssParameterSupported is advertised in discovery (RFC 9207).
 	IssParameterSupported bool
 	// NoEndSession removes end_session_endpoint from discovery.
@@ -126,6 +130,14 @@ func New(t testing.TB) *Provider {
 	return p
 }
 
+// iss returns the issuer as the provider names it.
+func (p *Provider) iss() string {
+	if p.IssuerSlash {
+		return p.Issuer + "/"
+	}
+	return p.Issuer
+}
+
 // Close stops the provider early (a provider that is down).
 func (p *Provider) Close() { p.server.Close() }
 
@@ -170,7 +182,7 @@ func (p *Provider) discovery(w http.ResponseWriter, _ *http.Request) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	d := map[string]any{
-		"issuer":                                         p.Issuer,
+		"issuer":                                         p.iss(),
 		"authorization_endpoint":                         p.Issuer + "/v1/authorize",
 		"token_endpoint":                                 p.Issuer + "/v1/token",
 		"jwks_uri":                                       p.Issuer + "/v1/keys",
@@ -224,7 +236,7 @@ func (p *Provider) Authorize(t testing.TB, authURL string, u User) url.Values {
 		authorizedAt: p.Now(), sessionID: p.lastSID, clientIDAsked: q.Get("client_id"),
 	}
 	p.mu.Unlock()
-	return url.Values{"code": {code}, "state": {q.Get("state")}, "iss": {p.Issuer}}
+	return url.Values{"code": {code}, "state": {q.Get("state")}, "iss": {p.iss()}}
 }
 
 func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
@@ -309,13 +321,13 @@ func (p *Provider) refreshGrant(w http.ResponseWriter, r *http.Request) {
 func (p *Provider) tokens(g grant, signIn bool) map[string]any {
 	now := p.Now()
 	at := p.sign(map[string]any{
-		"iss": p.Issuer, "aud": "api://default", "sub": g.user.Email, "uid": g.user.Subject,
+		"iss": p.iss(), "aud": "api://default", "sub": g.user.Email, "uid": g.user.Subject,
 		"cid": p.ClientID, "scp": []string{"openid", "profile", "email"},
 		"iat": now.Unix(), "exp": now.Add(p.AccessTokenTTL).Unix(), "jti": rand.Text(),
 	}, "at+jwt")
 	atHash := sha256.Sum256([]byte(at))
 	claims := map[string]any{
-		"iss": p.Issuer, "aud": p.ClientID, "sub": g.user.Subject,
+		"iss": p.iss(), "aud": p.ClientID, "sub": g.user.Subject,
 		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix(), "auth_time": g.authorizedAt.Unix(),
 		"sid": g.sessionID, "at_hash": base64.RawURLEncoding.EncodeToString(atHash[:16]),
 		"name": g.user.Name, "email": g.user.Email, "preferred_username": g.user.PreferredUsername,
@@ -374,7 +386,7 @@ func (p *Provider) LogoutToken(claims map[string]any) string { return p.sign(cla
 func (p *Provider) LogoutClaims(sub, sid string) map[string]any {
 	now := p.Now()
 	c := map[string]any{
-		"iss": p.Issuer, "aud": p.ClientID, "iat": now.Unix(), "exp": now.Add(2 * time.Minute).Unix(),
+		"iss": p.iss(), "aud": p.ClientID, "iat": now.Unix(), "exp": now.Add(2 * time.Minute).Unix(),
 		"jti":    rand.Text(),
 		"events": map[string]any{"http://schemas.openid.net/event/backchannel-logout": map[string]any{}},
 	}
