@@ -9,6 +9,7 @@ import (
 
 	"gatehouse/bff/apierror"
 	"gatehouse/bff/internal/store"
+	"gatehouse/shared"
 )
 
 // ErrEnd is wrapped by a Renew refresh function's error when the session
@@ -24,11 +25,11 @@ var ErrEnd = errors.New("session: the session cannot continue")
 //   - requests of this process that need the same session renewed share one
 //     attempt;
 //   - the attempt takes the session's lease in the store (waiting while
-//     another replica holds it, at most one lease lifetime), reads the Record
-//     again, and returns it untouched when another holder has already
-//     renewed it;
+//     another replica holds it, at most 30 s, then answering 503), reads the
+//     Record again, and returns it untouched when another holder has
+//     already renewed it;
 //   - otherwise refresh gets the Record and returns the next one (tokens and
-//     user), with a context bounded by the lease;
+//     user), with a context bounded to 30 s;
 //   - the next Record is written with a compare-and-swap from the one read,
 //     so a holder whose lease ran out cannot write over a newer token set;
 //     if only activity changed meanwhile, the write is made on top of it.
@@ -39,8 +40,9 @@ var ErrEnd = errors.New("session: the session cannot continue")
 // is: the session stays. When the store is down, Renew returns
 // ErrStoreUnavailable before refreshing; when it goes down after a refresh
 // succeeded, the new token set is used at once, kept in memory and written
-// when the store answers again (within Config.PendingWriteLimit), so that a
-// rotated refresh token is not lost.
+// when the store answers again, holding the lease meanwhile (until it would
+// run out, Config.RefreshLease after it was taken), so that a rotated
+// refresh token is not lost and no replica refreshes with the used-up one.
 //
 // The attempt outlives the request that started it: a provider that rotates
 // refresh tokens may already have rotated this one when the browser goes
@@ -53,14 +55,17 @@ func (m *Manager) Renew(ctx context.Context, rec Record, due func(TokenSet) bool
 }
 
 func (m *Manager) renew(ctx context.Context, id string, due func(TokenSet) bool, refresh func(context.Context, Record) (Record, error)) (Record, error) {
-	// Wait for another holder at most one lease lifetime and a half: by then
-	// a holder that died has lost its lease.
-	lockCtx, cancel := context.WithTimeout(ctx, m.lease+m.lease/2)
+	lockCtx, cancel := context.WithTimeout(ctx, refreshWait)
 	unlock, err := m.store.Lock(lockCtx, leaseKey(id), m.lease)
 	cancel()
 	if err != nil {
+		if lockCtx.Err() != nil && ctx.Err() == nil {
+			return Record{}, apierror.Wrap(errRenewBusy.Code, errRenewBusy.Message, fmt.Errorf("session: refresh lease held elsewhere for %v: %w", refreshWait, err))
+		}
 		return Record{}, storeError("refresh lease", err)
 	}
+	// The lease is ours until then, at the latest, whatever happens next.
+	leaseEnds := m.now().Add(m.lease)
 	keepLease := false // until a pending write is stored
 	defer func() {
 		if !keepLease {
@@ -86,7 +91,7 @@ func (m *Manager) renew(ctx context.Context, id string, due func(TokenSet) bool,
 		return cur, nil // renewed by another holder meanwhile
 	}
 
-	refreshCtx, cancel := context.WithTimeout(ctx, m.lease*2/3)
+	refreshCtx, cancel := context.WithTimeout(ctx, refreshTimeout)
 	next, err := refresh(refreshCtx, cur)
 	cancel()
 	if errors.Is(err, ErrEnd) {
@@ -111,7 +116,7 @@ func (m *Manager) renew(ctx context.Context, id string, due func(TokenSet) bool,
 		// holding the lease until then, so that no replica refreshes with
 		// the refresh token this refresh has just used up.
 		keepLease = true
-		m.pending.put(next, cur.Version, unlock)
+		m.pending.put(next, cur.Version, unlock, leaseEnds)
 		m.log.WarnContext(ctx, "refreshed tokens not stored yet; kept in memory and retried", "error", err.Error())
 		return next, nil
 	case !written:
@@ -121,6 +126,12 @@ func (m *Manager) renew(ctx context.Context, id string, due func(TokenSet) bool,
 	}
 	return next, nil
 }
+
+// errRenewBusy is answered when another holder keeps the session's lease
+// longer than a request waits: a refresh elsewhere that is stuck, a pending
+// write, or a replica that died holding it.
+var errRenewBusy = apierror.New(shared.CodeProviderUnavailable,
+	"Your session could not be renewed just now. Try again in a moment; you are still signed in.")
 
 // release releases a refresh lease; a failure leaves it to expire.
 func (m *Manager) release(ctx context.Context, unlock func(context.Context) error) {
@@ -165,11 +176,10 @@ func (m *Manager) save(ctx context.Context, raw []byte, base uint64, next Record
 }
 
 // pendingWrites keeps the refreshed Records that the store did not take,
-// and retries them until they are written, their session ends, or limit
-// has passed since the refresh.
+// and retries them until they are written, their session ends, or their
+// refresh lease is about to run out.
 type pendingWrites struct {
-	m     *Manager
-	limit time.Duration
+	m *Manager
 
 	mu      sync.Mutex
 	entries map[string]pendingWrite
@@ -182,9 +192,13 @@ type pendingWrites struct {
 type pendingWrite struct {
 	next     Record
 	base     uint64 // the version next replaces
-	deadline time.Time
+	deadline time.Time                   // shortly before the refresh lease runs out
 	unlock   func(context.Context) error // the refresh lease, released once written or given up
 }
+
+// leaseMargin is how long before its lease runs out a pending write is
+// given up, so that it never writes after another holder may have started.
+const leaseMargin = 5 * time.Second
 
 // maxPending bounds how many sessions' writes wait at once; beyond it the
 // oldest is given up (and logged).
@@ -193,8 +207,8 @@ const maxPending = 10_000
 // pendingRetry is how often pending writes are tried again.
 const pendingRetry = 250 * time.Millisecond
 
-func newPendingWrites(m *Manager, limit time.Duration) *pendingWrites {
-	p := &pendingWrites{m: m, limit: limit, entries: map[string]pendingWrite{},
+func newPendingWrites(m *Manager) *pendingWrites {
+	p := &pendingWrites{m: m, entries: map[string]pendingWrite{},
 		stop: make(chan struct{}), done: make(chan struct{}), wake: make(chan struct{}, 1)}
 	go p.run()
 	return p
@@ -210,7 +224,7 @@ func (p *pendingWrites) get(id string) (Record, bool) {
 	return e.next, ok
 }
 
-func (p *pendingWrites) put(next Record, base uint64, unlock func(context.Context) error) {
+func (p *pendingWrites) put(next Record, base uint64, unlock func(context.Context) error, leaseEnds time.Time) {
 	p.mu.Lock()
 	if e, ok := p.entries[next.ID]; ok {
 		base = e.base // still waiting to replace the version the store holds
@@ -227,7 +241,7 @@ func (p *pendingWrites) put(next Record, base uint64, unlock func(context.Contex
 		defer p.m.release(context.Background(), p.entries[oldest].unlock)
 		delete(p.entries, oldest)
 	}
-	p.entries[next.ID] = pendingWrite{next: next, base: base, deadline: p.m.now().Add(p.limit), unlock: unlock}
+	p.entries[next.ID] = pendingWrite{next: next, base: base, deadline: leaseEnds.Add(-leaseMargin), unlock: unlock}
 	p.mu.Unlock()
 	select {
 	case p.wake <- struct{}{}:

@@ -53,11 +53,16 @@ const (
 	DefaultIdleTimeout  = 30 * time.Minute
 	DefaultMaxLifetime  = 12 * time.Hour
 	DefaultMaxPerUser   = 10
-	DefaultRefreshLease = 30 * time.Second
-	// DefaultPendingWriteLimit is how long a refreshed token set that could
-	// not be stored is kept and retried.
-	DefaultPendingWriteLimit = 5 * time.Minute
+	DefaultRefreshLease = 2 * time.Minute
 )
+
+// refreshTimeout bounds one refresh (the provider call and the checks of its
+// answer); a RefreshLease must be longer.
+const refreshTimeout = 30 * time.Second
+
+// refreshWait bounds how long a request waits for the lease another holder
+// keeps, before it answers 503 and lets the browser try again.
+const refreshWait = 30 * time.Second
 
 // maxTouchInterval is the longest a session goes without its activity being
 // written: a proxied request writes the Record at most this often.
@@ -84,14 +89,14 @@ type Config struct {
 	// MaxPerUser caps a user's sessions (one issuer's subject): signing in
 	// once more ends the oldest. Default DefaultMaxPerUser.
 	MaxPerUser int
-	// RefreshLease bounds how long one refresh may hold a session's lease
-	// (its call to the provider must end sooner); a replica that dies while
-	// holding it releases it after this long. Default DefaultRefreshLease.
+	// RefreshLease is how long a session's refresh lease lasts unless its
+	// holder releases it: the refresh itself (at most 30 s), and, when the
+	// store fails right after the provider rotated the refresh token, the
+	// time the new token set is kept in memory and retried, during which no
+	// other replica may refresh with the used-up token. A replica that dies
+	// while holding the lease holds up that session's refreshes this long.
+	// Default DefaultRefreshLease; at least a minute.
 	RefreshLease time.Duration
-	// PendingWriteLimit is how long a refreshed token set that the store
-	// did not take (it was down) is kept in memory and retried before it is
-	// given up. Default DefaultPendingWriteLimit.
-	PendingWriteLimit time.Duration
 	// CookieName defaults to DefaultCookieName. A name without the __Host-
 	// prefix is refused: the prefix is what stops a sibling subdomain from
 	// planting a session cookie.
@@ -139,11 +144,11 @@ func New(cfg Config) (*Manager, error) {
 	if cfg.RefreshLease == 0 {
 		cfg.RefreshLease = DefaultRefreshLease
 	}
-	if cfg.PendingWriteLimit == 0 {
-		cfg.PendingWriteLimit = DefaultPendingWriteLimit
-	}
-	if cfg.IdleTimeout < 0 || cfg.MaxLifetime < 0 || cfg.MaxPerUser < 0 || cfg.RefreshLease < 0 || cfg.PendingWriteLimit < 0 {
+	if cfg.IdleTimeout < 0 || cfg.MaxLifetime < 0 || cfg.MaxPerUser < 0 {
 		return nil, fmt.Errorf("session: Config durations and MaxPerUser must be positive")
+	}
+	if cfg.RefreshLease < 2*refreshTimeout {
+		return nil, fmt.Errorf("session: Config.RefreshLease %v is shorter than a minute", cfg.RefreshLease)
 	}
 	if cfg.MaxLifetime < cfg.IdleTimeout {
 		return nil, fmt.Errorf("session: Config.MaxLifetime %v is shorter than IdleTimeout %v", cfg.MaxLifetime, cfg.IdleTimeout)
@@ -186,7 +191,7 @@ func New(cfg Config) (*Manager, error) {
 		apierror.Write(w, r, err)
 	}
 	m.scs = s
-	m.pending = newPendingWrites(m, cfg.PendingWriteLimit)
+	m.pending = newPendingWrites(m)
 	return m, nil
 }
 
