@@ -191,7 +191,7 @@ type pendingWrites struct {
 
 type pendingWrite struct {
 	next     Record
-	base     uint64 // the version next replaces
+	base     uint64                      // the version next replaces
 	deadline time.Time                   // shortly before the refresh lease runs out
 	unlock   func(context.Context) error // the refresh lease, released once written or given up
 }
