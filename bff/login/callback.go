@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
@@ -41,7 +42,7 @@ func (rp *RelyingParty) CallbackHandler() http.Handler {
 		state := q.Get("state")
 		if state == "" {
 			if e := q.Get("error"); e != "" {
-				rp.fail(w, r, providerErrorCode(e), fmt.Errorf("login: provider answered error %q without state", e))
+				rp.fail(w, r, providerErrorCode(e), fmt.Errorf("login: provider answered error %q without state", clip(e)))
 				return
 			}
 			rp.fail(w, r, shared.CodeInvalidState, errors.New("login: callback without state"))
@@ -67,7 +68,7 @@ func (rp *RelyingParty) CallbackHandler() http.Handler {
 		}
 		if iss, ok := q["iss"]; ok {
 			if len(iss) != 1 || iss[0] != tx.Issuer {
-				rp.fail(w, r, shared.CodeIssuerMismatch, fmt.Errorf("login: callback iss %q, want %q", iss, tx.Issuer))
+				rp.fail(w, r, shared.CodeIssuerMismatch, fmt.Errorf("login: callback iss %q, want %q", clip(strings.Join(iss, " ")), tx.Issuer))
 				return
 			}
 		} else if rp.provider.IssParameterSupported {
@@ -75,12 +76,28 @@ func (rp *RelyingParty) CallbackHandler() http.Handler {
 			return
 		}
 		if e := q.Get("error"); e != "" {
-			rp.fail(w, r, providerErrorCode(e), fmt.Errorf("login: provider answered error %q", e))
+			rp.fail(w, r, providerErrorCode(e), fmt.Errorf("login: provider answered error %q", clip(e)))
 			return
 		}
 		code := q.Get("code")
 		if code == "" {
 			rp.fail(w, r, shared.CodeLoginFailed, errors.New("login: callback without code"))
+			return
+		}
+
+		// The state is used once, across replicas, before the code goes to
+		// the provider: a callback that arrives twice at once (a retry, two
+		// replicas) must not redeem the code twice, which a provider answers
+		// by revoking what the first redemption got (RFC 6749 §4.1.2). The
+		// mark lives as long as the sign-in could: until the binding
+		// cookie's transaction expires.
+		first, err := rp.cfg.Store.Claim(r.Context(), stateKey(state), expires)
+		if err != nil {
+			rp.fail(w, r, shared.CodeSessionStoreUnavailable, fmt.Errorf("login: mark the state used: %w", err))
+			return
+		}
+		if !first {
+			rp.fail(w, r, shared.CodeInvalidState, errors.New("login: this sign-in was already finished (state used twice)"))
 			return
 		}
 
@@ -99,17 +116,6 @@ func (rp *RelyingParty) CallbackHandler() http.Handler {
 			rp.fail(w, r, shared.CodeLoginFailed, err)
 			return
 		}
-		// Marked only now, after the provider redeemed the code: a stranger
-		// without a code cannot make the BFF store anything.
-		first, err := rp.cfg.Store.Claim(r.Context(), stateKey(state), expires)
-		if err != nil {
-			rp.fail(w, r, shared.CodeSessionStoreUnavailable, fmt.Errorf("login: mark the state used: %w", err))
-			return
-		}
-		if !first {
-			rp.fail(w, r, shared.CodeInvalidState, errors.New("login: this sign-in was already finished (state used twice)"))
-			return
-		}
 		tokens := session.NewTokenSet(token, session.TokenSet{}, rp.cfg.Now(), rp.cfg.DefaultTokenLifetime)
 		ended, err := rp.cfg.Sessions.Start(w, r, tokens, user)
 		if err != nil {
@@ -118,6 +124,9 @@ func (rp *RelyingParty) CallbackHandler() http.Handler {
 			if errors.As(err, &ae) {
 				code = ae.Code
 			}
+			// No session holds these tokens: revoke them rather than leave
+			// a live refresh token behind.
+			rp.revoke(r.Context(), session.Record{Tokens: tokens, User: user})
 			rp.fail(w, r, code, err)
 			return
 		}
@@ -127,6 +136,16 @@ func (rp *RelyingParty) CallbackHandler() http.Handler {
 		rp.cfg.Log.InfoContext(r.Context(), "signed in", "sub", user.Subject, "sid", user.SessionID, "sessions_ended", len(ended))
 		http.Redirect(w, r, rp.cfg.PublicURL.String()+tx.ReturnTo, http.StatusFound)
 	})
+}
+
+// clip bounds a value from the query before it reaches the log: a stranger
+// chooses it.
+func clip(s string) string {
+	const maxLogged = 64
+	if len(s) > maxLogged {
+		return s[:maxLogged] + "…"
+	}
+	return s
 }
 
 // stateKey is the store key that marks a sign-in's state used.

@@ -8,6 +8,9 @@ import (
 	"time"
 )
 
+// maxLoggedPath bounds the path in a request's log line.
+const maxLoggedPath = 512
+
 // logRequests logs one line per request: method, path (never the query,
 // which can hold an authorization code), status, bytes and duration.
 func logRequests(log *slog.Logger, now func() time.Time, next http.Handler) http.Handler {
@@ -15,9 +18,13 @@ func logRequests(log *slog.Logger, now func() time.Time, next http.Handler) http
 		start := now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r)
+		path := r.URL.Path
+		if len(path) > maxLoggedPath {
+			path = path[:maxLoggedPath] + "…" // a stranger chooses it
+		}
 		log.LogAttrs(r.Context(), slog.LevelInfo, "request",
 			slog.String("method", r.Method),
-			slog.String("path", r.URL.Path),
+			slog.String("path", path),
 			slog.Int("status", rec.status),
 			slog.Int64("bytes", rec.bytes),
 			slog.Duration("duration", now().Sub(start)))

@@ -565,3 +565,42 @@ func TestKeyRotationKeepsSessions(t *testing.T) {
 		t.Fatalf("/auth/me with a key that does not open it = %d %s; want 401 session_expired", status, code)
 	}
 }
+
+func TestOneCallbackTwiceAtOnceRedeemsTheCodeOnce(t *testing.T) {
+	// A retried callback, or one that reaches two replicas: the code must go
+	// to the provider once, or the provider revokes the first redemption's
+	// grant (RFC 6749 §4.1.2) and the new session dies at its first refresh.
+	opt, _ := onRedis(t, long)
+	a := startBFFWith(t, opt, nil)
+	bb := a.replica(t)
+	c := a.browser(t)
+	q := a.idp.Authorize(t, a.startLogin(t, c, "/orders"), fakeidp.Alice)
+	u, _ := url.Parse(a.url)
+	cookies := c.Jar.Cookies(u)
+
+	statuses := make(chan string, 2)
+	for _, r := range []*bff{a, bb} {
+		go func() {
+			twin := r.browser(t)
+			twin.Jar.SetCookies(u, cookies)
+			req, _ := http.NewRequest(http.MethodGet, r.url+shared.PathCallback+"?"+q.Encode(), nil)
+			resp, err := twin.Do(req)
+			if err != nil {
+				statuses <- err.Error()
+				return
+			}
+			resp.Body.Close()
+			statuses <- resp.Header.Get("Location")
+		}()
+	}
+	got := []string{<-statuses, <-statuses}
+	landed := 0
+	for _, loc := range got {
+		if loc == a.url+"/orders" {
+			landed++
+		}
+	}
+	if landed != 1 || a.idp.GrantCalls("authorization_code") != 1 {
+		t.Fatalf("two callbacks at once: %q, %d code redemptions; want one sign-in and one redemption", got, a.idp.GrantCalls("authorization_code"))
+	}
+}
