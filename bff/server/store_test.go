@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -602,5 +603,67 @@ func TestOneCallbackTwiceAtOnceRedeemsTheCodeOnce(t *testing.T) {
 	}
 	if landed != 1 || a.idp.GrantCalls("authorization_code") != 1 {
 		t.Fatalf("two callbacks at once: %q, %d code redemptions; want one sign-in and one redemption", got, a.idp.GrantCalls("authorization_code"))
+	}
+}
+
+// writeCounter counts the calls that write to the store it wraps.
+type writeCounter struct {
+	store.Store
+	writes atomic.Int64
+}
+
+func (w *writeCounter) Put(ctx context.Context, key string, value []byte, expiry time.Time) error {
+	w.writes.Add(1)
+	return w.Store.Put(ctx, key, value, expiry)
+}
+
+func (w *writeCounter) CompareAndSwap(ctx context.Context, key string, old, value []byte, expiry time.Time) (bool, error) {
+	w.writes.Add(1)
+	return w.Store.CompareAndSwap(ctx, key, old, value, expiry)
+}
+
+func (w *writeCounter) Delete(ctx context.Context, keys ...string) error {
+	w.writes.Add(1)
+	return w.Store.Delete(ctx, keys...)
+}
+
+func (w *writeCounter) Claim(ctx context.Context, key string, expiry time.Time) (bool, error) {
+	w.writes.Add(1)
+	return w.Store.Claim(ctx, key, expiry)
+}
+
+func (w *writeCounter) IndexAdd(ctx context.Context, index, member string, expiry time.Time) error {
+	w.writes.Add(1)
+	return w.Store.IndexAdd(ctx, index, member, expiry)
+}
+
+func (w *writeCounter) IndexRemove(ctx context.Context, index string, members ...string) error {
+	w.writes.Add(1)
+	return w.Store.IndexRemove(ctx, index, members...)
+}
+
+func TestStrangersCostNoStoreWrite(t *testing.T) {
+	counter := &writeCounter{}
+	opt := long
+	opt.store = func(t *testing.T, now func() time.Time) store.Store {
+		if counter.Store == nil {
+			ms := memstore.New(memstore.Options{Now: now, SweepInterval: -1})
+			t.Cleanup(func() { ms.Close() })
+			counter.Store = ms
+		}
+		return counter
+	}
+	b := startBFFWith(t, opt, nil)
+	stranger := b.browser(t)
+	garbage := b.withCookie(t, "not-a-session")
+	for _, c := range []*http.Client{stranger, garbage} {
+		b.startLogin(t, c, "/")
+		b.do(t, c, http.MethodGet, shared.PathMe, nil)
+		b.do(t, c, http.MethodGet, "/api/orders/x", csrfHeader)
+		b.do(t, c, http.MethodPost, shared.PathLogout, csrfHeader)
+		b.do(t, c, http.MethodGet, shared.PathCallback+"?state=x&code=y", nil)
+	}
+	if n := counter.writes.Load(); n != 0 {
+		t.Fatalf("requests without a session made %d store writes; want none", n)
 	}
 }

@@ -512,6 +512,12 @@ func (s scsStore) CommitCtx(ctx context.Context, value string, b []byte, expiry 
 }
 
 func (s scsStore) DeleteCtx(ctx context.Context, value string) error {
+	if value == "" {
+		// scs destroys a session it never loaded (sign-out without one):
+		// there is nothing to delete, and a stranger's request must not
+		// cost a write.
+		return nil
+	}
 	if err := s.m.store.Delete(ctx, recordKey(idOf(value))); err != nil {
 		return storeError("delete", err)
 	}

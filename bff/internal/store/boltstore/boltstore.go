@@ -228,10 +228,22 @@ func (s *Store) CompareAndSwap(_ context.Context, key string, old, value []byte,
 	return swapped, wrap("compare and swap", err)
 }
 
-// Delete implements store.Store.
+// Delete implements store.Store. Keys that are not there cost a read, not
+// a synced write.
 func (s *Store) Delete(_ context.Context, keys ...string) error {
-	if len(keys) == 0 {
+	present := false
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketValues)
+		for _, k := range keys {
+			if b.Get([]byte(k)) != nil {
+				present = true
+				return nil
+			}
+		}
 		return nil
+	})
+	if err != nil || !present {
+		return wrap("delete", err)
 	}
 	return wrap("delete", s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketValues)
