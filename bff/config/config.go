@@ -24,6 +24,7 @@ import (
 	"github.com/caarlos0/env/v11"
 
 	"gatehouse/bff/internal/seal"
+	"gatehouse/bff/internal/store/redisstore"
 	"gatehouse/shared"
 )
 
@@ -337,15 +338,17 @@ func (c *Config) checkStore(vars map[string]string, add func(name, format string
 			add("GATEHOUSE_SESSION_STORE", "is not a Redis URL: %s", storeHelp)
 			return
 		}
+		if err := redisstore.CheckURL(raw); err != nil {
+			add("GATEHOUSE_SESSION_STORE", "%q: %v: write it as redis://[user:password@]host:port/db, e.g. redis://127.0.0.1:6379/0", u.Redacted(), err)
+			return
+		}
 		c.Store = Store{Kind: StoreRedis, URL: raw, Redacted: u.Redacted()}
 	default:
-		shown := raw
+		shown := "the value"
 		if u, err := url.Parse(raw); err == nil {
-			shown = u.Redacted()
-		} else {
-			shown = "(unparsable)"
+			shown = fmt.Sprintf("%q", u.Redacted())
 		}
-		add("GATEHOUSE_SESSION_STORE", "%q is not a store this version knows: %s", shown, storeHelp)
+		add("GATEHOUSE_SESSION_STORE", "%s is not a store this version knows: %s", shown, storeHelp)
 		return
 	}
 

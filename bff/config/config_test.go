@@ -115,6 +115,7 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		{"store without a scheme", []string{"GATEHOUSE_SESSION_STORE=redis"}, []string{"GATEHOUSE_SESSION_STORE:", "redis://"}},
 		{"store of an unknown scheme", []string{"GATEHOUSE_SESSION_STORE=memcached://127.0.0.1:11211"}, []string{"GATEHOUSE_SESSION_STORE:", "not a store this version knows"}},
 		{"file store without a path", []string{"GATEHOUSE_SESSION_STORE=file:"}, []string{"GATEHOUSE_SESSION_STORE:", "names no file"}},
+		{"redis store with a bad database", []string{"GATEHOUSE_SESSION_STORE=redis://u:hunter2@127.0.0.1:6379/abc"}, []string{"GATEHOUSE_SESSION_STORE:", "invalid database number", "redis://u:xxxxx@127.0.0.1:6379/abc"}},
 		{"redis store without a host", []string{"GATEHOUSE_SESSION_STORE=redis://"}, []string{"GATEHOUSE_SESSION_STORE:", "not a Redis URL"}},
 		{"no keys for the file store", []string{"GATEHOUSE_SESSION_KEYS="}, []string{"GATEHOUSE_SESSION_KEYS: is not set", "openssl rand -base64 32"}},
 		{"no keys for redis", []string{"GATEHOUSE_SESSION_KEYS=", "GATEHOUSE_SESSION_STORE=redis://127.0.0.1:6379/0"}, []string{"GATEHOUSE_SESSION_KEYS: is not set"}},

@@ -102,7 +102,7 @@ func ParseKeys(list string) ([][]byte, error) {
 		}
 		key, err := decodeBase64(field)
 		if err != nil {
-			return nil, fmt.Errorf("key %d is not base64", i+1)
+			return nil, fmt.Errorf("key %d is not base64: each key must be 32 random bytes in base64 (openssl rand -base64 32)", i+1)
 		}
 		if len(key) != KeySize {
 			return nil, fmt.Errorf("key %d is %d bytes; each key must be %d random bytes in base64 (openssl rand -base64 32)", i+1, len(key), KeySize)

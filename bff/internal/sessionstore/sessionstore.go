@@ -37,6 +37,9 @@ func Open(ctx context.Context, cfg config.Store, log *slog.Logger) (Store, error
 		if errors.Is(err, boltstore.ErrLocked) {
 			return nil, fmt.Errorf("the file %s is in use by another process (another Gatehouse?): give each process its own file, or use Redis for replicas", cfg.Path)
 		}
+		if errors.Is(err, boltstore.ErrCorrupt) {
+			return nil, fmt.Errorf("%w: move %s away to start with no sessions (everyone signs in again)", err, cfg.Path)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%w (is the directory writable?)", err)
 		}
@@ -45,6 +48,9 @@ func Open(ctx context.Context, cfg config.Store, log *slog.Logger) (Store, error
 		ctx, cancel := context.WithTimeout(ctx, OpenTimeout)
 		defer cancel()
 		s, err := redisstore.Open(ctx, cfg.URL, redisstore.Options{})
+		if errors.Is(err, redisstore.ErrEvicts) {
+			return nil, fmt.Errorf("Redis at %s: %w", cfg.Redacted, err)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("Redis at %s does not answer: %w (is it running and reachable, are the user and password right?)", cfg.Redacted, err)
 		}

@@ -62,6 +62,8 @@ type Options struct {
 // Store is a store.Store in a bbolt file. Close it to release the file.
 type Store struct {
 	db     *bolt.DB
+	path   string
+	file   os.FileInfo // the file opened, to tell when path names another
 	now    func() time.Time
 	log    *slog.Logger
 	leases store.LocalLeases
@@ -94,7 +96,7 @@ func Open(path string, opt Options) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("boltstore: %w", err)
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opt.LockTimeout})
+	db, err := openFile(path, opt.LockTimeout)
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("%w: %s", ErrLocked, path)
 	}
@@ -112,8 +114,15 @@ func Open(path string, opt Options) (*Store, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
 	}
+	info, err := os.Stat(path)
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("boltstore: %w", err)
+	}
 	s := &Store{
 		db:     db,
+		path:   path,
+		file:   info,
 		now:    opt.Now,
 		log:    opt.Log,
 		leases: store.LocalLeases{Now: opt.Now},
@@ -136,9 +145,42 @@ func (s *Store) Close() error {
 	return err
 }
 
-// Ping reports whether the file is still open.
+// ErrCorrupt is returned by Open for a file that is not a readable bbolt
+// database.
+var ErrCorrupt = errors.New("boltstore: the file is not a readable session store (corrupt, or another kind of file)")
+
+// openFile opens the database at path. bbolt panics on some corrupt files
+// instead of returning an error: that panic becomes ErrCorrupt.
+func openFile(path string, lockTimeout time.Duration) (db *bolt.DB, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			db, err = nil, fmt.Errorf("%w: %v", ErrCorrupt, p)
+		}
+	}()
+	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: lockTimeout})
+	if errors.Is(err, bolterrors.ErrInvalid) || errors.Is(err, bolterrors.ErrVersionMismatch) || errors.Is(err, bolterrors.ErrChecksum) {
+		err = fmt.Errorf("%w: %w", ErrCorrupt, err)
+	}
+	return db, err
+}
+
+// Ping reports whether the store still works: the file can be read, and its
+// path still names the file that was opened (a file deleted or replaced
+// under a running BFF would lose every session at the next start).
 func (s *Store) Ping(context.Context) error {
-	return s.db.View(func(*bolt.Tx) error { return nil })
+	info, err := os.Stat(s.path)
+	if err != nil {
+		return fmt.Errorf("boltstore: %w", err)
+	}
+	if !os.SameFile(info, s.file) {
+		return fmt.Errorf("boltstore: %s is no longer the file this process opened (deleted or replaced)", s.path)
+	}
+	return wrap("ping", s.db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketValues) == nil || tx.Bucket(bucketIndexes) == nil {
+			return errors.New("the buckets are gone")
+		}
+		return nil
+	}))
 }
 
 // encode lays an entry out as an 8-byte big-endian expiry in Unix

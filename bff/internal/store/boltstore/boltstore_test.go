@@ -1,9 +1,11 @@
 package boltstore_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -113,5 +115,29 @@ func TestSweepFreesExpiredInBatches(t *testing.T) {
 	}
 	if m, _ := s.IndexMembers(ctx, "dead"); len(m) != 0 {
 		t.Fatalf("the expired index kept %d members", len(m))
+	}
+}
+
+func TestOpenRefusesACorruptFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sessions.db")
+	if err := os.WriteFile(path, bytes.Repeat([]byte("not a database "), 1000), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := boltstore.Open(path, boltstore.Options{}); !errors.Is(err, boltstore.ErrCorrupt) {
+		t.Fatalf("Open(a corrupt file) = %v; want ErrCorrupt", err)
+	}
+}
+
+func TestPingNoticesADeletedFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sessions.db")
+	s := open(t, path, boltstore.Options{})
+	if err := s.Ping(context.Background()); err != nil {
+		t.Fatalf("Ping = %v", err)
+	}
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Ping(context.Background()); err == nil {
+		t.Fatal("Ping after the file was deleted = nil; want an error")
 	}
 }

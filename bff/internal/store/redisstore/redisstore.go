@@ -20,6 +20,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/bsm/redislock"
@@ -68,9 +69,9 @@ var (
 // not parse or the server does not answer; the error never holds the
 // password.
 func Open(ctx context.Context, rawURL string, opt Options) (*Store, error) {
-	ro, err := redis.ParseURL(rawURL)
+	ro, err := parseURL(rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("redisstore: %s", redactURLError(err))
+		return nil, err
 	}
 	if opt.Timeout <= 0 {
 		opt.Timeout = DefaultTimeout
@@ -91,7 +92,40 @@ func Open(ctx context.Context, rawURL string, opt Options) (*Store, error) {
 		_ = s.Close()
 		return nil, err
 	}
+	if err := s.checkEviction(ctx); err != nil {
+		_ = s.Close()
+		return nil, err
+	}
 	return s, nil
+}
+
+// ErrEvicts is returned by Open when the server may evict keys: every key
+// Gatehouse writes has a time-to-live, so with a memory limit and any policy
+// but noeviction, Redis could drop a session's index entries (and
+// back-channel logout would miss it), a refresh lease, or a one-time mark.
+var ErrEvicts = errors.New("redisstore: the server evicts keys when it is full (maxmemory with a maxmemory-policy other than noeviction); set maxmemory-policy noeviction, or no maxmemory")
+
+// checkEviction reads maxmemory and maxmemory-policy from INFO memory, which
+// managed Redis services allow where they refuse CONFIG GET.
+func (s *Store) checkEviction(ctx context.Context) error {
+	info, err := s.client.Info(ctx, "memory").Result()
+	if err != nil {
+		return wrap("info", err)
+	}
+	var maxmemory, policy string
+	for line := range strings.SplitSeq(info, "\n") {
+		k, v, _ := strings.Cut(strings.TrimSpace(line), ":")
+		switch k {
+		case "maxmemory":
+			maxmemory = v
+		case "maxmemory_policy":
+			policy = v
+		}
+	}
+	if maxmemory != "" && maxmemory != "0" && policy != "noeviction" {
+		return fmt.Errorf("%w (it has maxmemory %s and maxmemory-policy %s)", ErrEvicts, maxmemory, policy)
+	}
+	return nil
 }
 
 // quietLogger takes go-redis's own log lines (one per failed dial, per
@@ -114,6 +148,22 @@ func New(client *redis.Client, opt Options) *Store {
 		opt.Now = time.Now
 	}
 	return &Store{client: client, locks: redislock.New(client), prefix: opt.Prefix, now: opt.Now}
+}
+
+// CheckURL reports what is wrong with a Redis URL as Open takes it
+// (redis://[user:password@]host[:port][/db][?option=value…], rediss://… for
+// TLS), without connecting; the error never holds the password.
+func CheckURL(rawURL string) error {
+	_, err := parseURL(rawURL)
+	return err
+}
+
+func parseURL(rawURL string) (*redis.Options, error) {
+	ro, err := redis.ParseURL(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("redisstore: %s", redactURLError(err))
+	}
+	return ro, nil
 }
 
 // redactURLError keeps a URL's password out of a parse error's text: a

@@ -101,3 +101,32 @@ func TestFrozenServerFailsWithinTheTimeout(t *testing.T) {
 		t.Fatalf("Get after thaw = %q; want v", v)
 	}
 }
+
+func TestOpenRefusesAServerThatEvicts(t *testing.T) {
+	srv := redistest.Start(t)
+	rc := srv.Client(t)
+	ctx := context.Background()
+	for _, tt := range []struct {
+		maxmemory, policy string
+		refused           bool
+	}{
+		{"0", "allkeys-lru", false}, // no limit: nothing is ever evicted
+		{"64mb", "noeviction", false},
+		{"64mb", "volatile-lru", true},
+		{"64mb", "allkeys-lfu", true},
+	} {
+		if err := rc.ConfigSet(ctx, "maxmemory", tt.maxmemory).Err(); err != nil {
+			t.Fatal(err)
+		}
+		if err := rc.ConfigSet(ctx, "maxmemory-policy", tt.policy).Err(); err != nil {
+			t.Fatal(err)
+		}
+		s, err := redisstore.Open(ctx, srv.URL(0), redisstore.Options{})
+		if err == nil {
+			s.Close()
+		}
+		if refused := errors.Is(err, redisstore.ErrEvicts); refused != tt.refused {
+			t.Errorf("Open with maxmemory %s and policy %s = %v; want refused %v", tt.maxmemory, tt.policy, err, tt.refused)
+		}
+	}
+}
