@@ -232,9 +232,9 @@ func (b *bff) start(t *testing.T, srv *httptest.Server) {
 		BackChannelLogout: rp.BackChannelLogoutHandler(),
 		Me:                sessions.MeHandler(), API: api,
 		SPA: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "spa") }),
-		Ready: func(r *http.Request) error {
+		Ready: func(ctx context.Context) error {
 			if p, ok := b.store.(store.Pinger); ok {
-				return p.Ping(r.Context())
+				return p.Ping(ctx)
 			}
 			return nil
 		},

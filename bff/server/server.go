@@ -5,12 +5,16 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 
 	"gatehouse/bff/apierror"
 	"gatehouse/bff/csrf"
@@ -30,8 +34,11 @@ type Config struct {
 	API http.Handler
 	// SPA serves everything else (pages, PWA files, the WASM).
 	SPA http.Handler
-	// Ready reports readiness for /readyz; nil means always ready.
-	Ready func(r *http.Request) error
+	// Ready reports readiness for /readyz within ctx; nil means always
+	// ready. Its answer is kept for readyTTL, and callers in between share
+	// one check, so /readyz costs the provider and the store nothing per
+	// request.
+	Ready func(ctx context.Context) error
 	// Log receives one line per request. Default slog.Default().
 	Log *slog.Logger
 	// Now is the clock for request durations. Default time.Now.
@@ -69,10 +76,11 @@ func New(cfg Config) (http.Handler, error) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
 	}), http.MethodGet, http.MethodHead))
+	ready := newReadiness(cfg.Ready, cfg.Now)
 	mux.Handle(shared.PathReadyz, only(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		if cfg.Ready != nil {
-			if err := cfg.Ready(r); err != nil {
+			if err := ready.check(); err != nil {
 				cfg.Log.Warn("not ready", "error", err.Error())
 				w.WriteHeader(http.StatusServiceUnavailable)
 				_, _ = w.Write([]byte("not ready\n"))
@@ -95,6 +103,54 @@ func New(cfg Config) (http.Handler, error) {
 	})
 	hsts := cfg.PublicURL.Scheme == "https"
 	return logRequests(cfg.Log, cfg.Now, securityHeaders(hsts, root)), nil
+}
+
+// readyTTL is how long a readiness answer is kept; readyTimeout bounds
+// one check.
+const (
+	readyTTL     = 2 * time.Second
+	readyTimeout = 5 * time.Second
+)
+
+// readiness caches the answer of a readiness check.
+type readiness struct {
+	check0 func(ctx context.Context) error
+	now    func() time.Time
+	flight singleflight.Group
+	mu     sync.Mutex
+	at     time.Time
+	err    error
+}
+
+func newReadiness(check func(ctx context.Context) error, now func() time.Time) *readiness {
+	return &readiness{check0: check, now: now}
+}
+
+// kept returns the kept answer, if it is fresh.
+func (r *readiness) kept() (fresh bool, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return !r.at.IsZero() && r.now().Sub(r.at) < readyTTL, r.err
+}
+
+func (r *readiness) check() error {
+	if fresh, err := r.kept(); fresh {
+		return err
+	}
+	_, err, _ := r.flight.Do("", func() (any, error) {
+		if fresh, err := r.kept(); fresh {
+			return nil, err // a check that ended just before this one began
+		}
+		// Not the request's context: the answer is shared.
+		ctx, cancel := context.WithTimeout(context.Background(), readyTimeout)
+		defer cancel()
+		err := r.check0(ctx)
+		r.mu.Lock()
+		r.at, r.err = r.now(), err
+		r.mu.Unlock()
+		return nil, err
+	})
+	return err
 }
 
 // only answers 405 with a shared.Error to methods outside methods.

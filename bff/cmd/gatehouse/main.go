@@ -137,11 +137,11 @@ func run(ctx context.Context, environ []string, stderr io.Writer) error {
 		Me:                sessions.MeHandler(),
 		API:               api,
 		SPA:               app,
-		Ready: func(r *http.Request) error {
-			if err := st.Ping(r.Context()); err != nil {
+		Ready: func(ctx context.Context) error {
+			if err := st.Ping(ctx); err != nil {
 				return fmt.Errorf("session store: %w", err)
 			}
-			return reachable(r.Context(), providerClient, discovery)
+			return reachable(ctx, providerClient, discovery)
 		},
 	})
 	if err != nil {
@@ -166,10 +166,8 @@ func run(ctx context.Context, environ []string, stderr io.Writer) error {
 }
 
 // reachable reports whether the provider's discovery document answers 200
-// within 3 seconds (readiness).
+// within ctx (readiness).
 func reachable(ctx context.Context, client *http.Client, url string) error {
-	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return err
