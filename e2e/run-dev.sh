@@ -60,6 +60,18 @@ if [ -z "${OKTA_OAUTH2_ISSUER:-}" ]; then
   export OKTA_OAUTH2_CLIENT_SECRET="${IDP_CLIENT_SECRET:-gatehouse-dev-secret}"
   idp_hostport="${OKTA_OAUTH2_ISSUER#*://}"
   free "${idp_hostport%%/*}" "the dev OpenID provider, IDP_ISSUER"
+  # The dev provider signs with a key kept in data/, so that the access tokens it issued stay valid
+  # across a restart of make run (its grants and sign-in sessions live in its memory, and go).
+  mkdir -p data && chmod 700 data
+  if [ ! -s data/idp-jwks.json ]; then
+    (umask 077 && node -e '
+      const { generateKeyPairSync, createHash } = require("crypto");
+      const jwk = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ format: "jwk" });
+      jwk.kid = createHash("sha256").update(jwk.n).digest("base64url").slice(0, 16);
+      Object.assign(jwk, { alg: "RS256", use: "sig" });
+      process.stdout.write(JSON.stringify({ keys: [jwk] }));' > data/idp-jwks.json)
+  fi
+  IDP_JWKS_FILE="${IDP_JWKS_FILE:-data/idp-jwks.json}" \
   IDP_ISSUER="$OKTA_OAUTH2_ISSUER" IDP_CLIENT_ID="$OKTA_OAUTH2_CLIENT_ID" IDP_CLIENT_SECRET="$OKTA_OAUTH2_CLIENT_SECRET" \
     IDP_REDIRECT_URIS="${IDP_REDIRECT_URIS:-$public_url/auth/callback}" \
     IDP_POST_LOGOUT_REDIRECT_URIS="${IDP_POST_LOGOUT_REDIRECT_URIS:-$public_url/}" \
@@ -96,7 +108,7 @@ cat <<EOF
   Gatehouse is running: open $public_url
   (use exactly this address: the session cookie belongs to it)
   OpenID provider: $OKTA_OAUTH2_ISSUER
-  Sessions: $GATEHOUSE_SESSION_STORE (they survive a restart)
+  Sessions: $GATEHOUSE_SESSION_STORE (they survive a restart of the BFF)
 EOF
 if [ -n "$dev_idp" ]; then
   cat <<EOF

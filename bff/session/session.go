@@ -497,7 +497,7 @@ func (s scsStore) FindCtx(ctx context.Context, value string) ([]byte, bool, erro
 	if err != nil {
 		// Sealed with a key that is no longer configured: the session is
 		// lost, as scs's contract has it for a record that does not load.
-		s.m.log.WarnContext(ctx, "a stored session does not open with GATEHOUSE_SESSION_KEYS (was a key removed?)")
+		s.m.log.WarnContext(ctx, "a stored session does not open with GATEHOUSE_SESSION_KEYS (do all replicas have the same keys? was a key removed?)")
 		return nil, false, nil
 	}
 	return plain, true, nil
