@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"gatehouse/bff/apierror"
-	"gatehouse/bff/internal/store"
 	"gatehouse/shared"
 )
 
@@ -73,16 +72,9 @@ func (m *Manager) renew(ctx context.Context, id string, due func(TokenSet) bool,
 		}
 	}()
 
-	raw, err := m.store.Get(ctx, recordKey(id))
-	if errors.Is(err, store.ErrNotFound) {
-		return Record{}, apierror.ErrSessionExpired
-	}
+	raw, cur, err := m.load(ctx, id)
 	if err != nil {
-		return Record{}, storeError("read", err)
-	}
-	cur, err := m.open(id, raw)
-	if err != nil {
-		return Record{}, fmt.Errorf("session: stored record: %w", err)
+		return Record{}, err
 	}
 	if p, ok := m.pending.get(id); ok && p.Version > cur.Version {
 		cur = p // the store has not taken the last refresh yet: go on from it

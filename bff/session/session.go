@@ -247,6 +247,30 @@ func (m *Manager) open(id string, raw []byte) (Record, error) {
 	return rec, err
 }
 
+// load reads session id's Record from the store: the stored value and the
+// Record it holds. It returns apierror.ErrSessionExpired when the session is
+// gone, and ErrStoreUnavailable when the store fails.
+func (m *Manager) load(ctx context.Context, id string) ([]byte, Record, error) {
+	raw, err := m.store.Get(ctx, recordKey(id))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, Record{}, apierror.ErrSessionExpired
+	}
+	if err != nil {
+		return nil, Record{}, storeError("read", err)
+	}
+	rec, err := m.openStored(id, raw)
+	return raw, rec, err
+}
+
+// openStored is open for a value read from the store.
+func (m *Manager) openStored(id string, raw []byte) (Record, error) {
+	rec, err := m.open(id, raw)
+	if err != nil {
+		return Record{}, fmt.Errorf("session: stored record: %w", err)
+	}
+	return rec, nil
+}
+
 // ExpiresAt returns when rec's session ends unless there is more activity:
 // the earlier of its last activity plus IdleTimeout and rec.Ends.
 func (m *Manager) ExpiresAt(rec Record) time.Time {
@@ -313,16 +337,9 @@ func (m *Manager) touch(ctx context.Context, rec Record) time.Time {
 // time on record.
 func (m *Manager) writeActivity(ctx context.Context, id string, now time.Time) (time.Time, error) {
 	fresh := func(r *Record) bool { return now.Sub(r.LastSeen) < m.touchEvery }
-	raw, err := m.store.Get(ctx, recordKey(id))
-	if errors.Is(err, store.ErrNotFound) {
-		return time.Time{}, apierror.ErrSessionExpired
-	}
+	raw, cur, err := m.load(ctx, id)
 	if err != nil {
-		return time.Time{}, storeError("read", err)
-	}
-	cur, err := m.open(id, raw)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("session: stored record: %w", err)
+		return time.Time{}, err
 	}
 	if fresh(&cur) {
 		return cur.LastSeen, nil
@@ -359,19 +376,15 @@ const maxUpdateAttempts = 8
 func (m *Manager) update(ctx context.Context, id string, raw []byte, change func(*Record) bool) (Record, error) {
 	key := recordKey(id)
 	for range maxUpdateAttempts {
+		var rec Record
+		var err error
 		if raw == nil {
-			var err error
-			raw, err = m.store.Get(ctx, key)
-			if errors.Is(err, store.ErrNotFound) {
-				return Record{}, apierror.ErrSessionExpired
-			}
-			if err != nil {
-				return Record{}, storeError("read", err)
-			}
+			raw, rec, err = m.load(ctx, id)
+		} else {
+			rec, err = m.openStored(id, raw)
 		}
-		rec, err := m.open(id, raw)
 		if err != nil {
-			return Record{}, fmt.Errorf("session: stored record: %w", err)
+			return Record{}, err
 		}
 		if !change(&rec) {
 			return rec, nil
