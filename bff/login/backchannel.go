@@ -1,6 +1,7 @@
 package login
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -9,7 +10,9 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
+	"github.com/coreos/go-oidc/v3/oidc"
 	jose "github.com/go-jose/go-jose/v4"
 )
 
@@ -58,20 +61,21 @@ func (rp *RelyingParty) BackChannelLogoutHandler() http.Handler {
 			rp.refuseLogoutToken(w, r, fmt.Errorf("login: logout token typ %q", typ))
 			return
 		}
-		lt, err := rp.provider.Verifier.VerifyLogout(rp.provider.Context(r.Context()), raw)
+		now := rp.cfg.Now()
+		lt, err := rp.verifyLogoutToken(r.Context(), jws, raw, now)
 		if err != nil {
-			rp.refuseLogoutToken(w, r, fmt.Errorf("login: logout token: %w", err))
+			rp.refuseLogoutToken(w, r, err)
 			return
 		}
-		now := rp.cfg.Now()
 		if lt.IssuedAt.IsZero() || lt.IssuedAt.After(now.Add(maxIssuedAtSkew)) {
 			rp.refuseLogoutToken(w, r, fmt.Errorf("login: logout token iat %v is missing or in the future", lt.IssuedAt))
 			return
 		}
 		// The jti is remembered while the token could still be accepted: until
-		// its exp, and at least as long as an iat is believed.
+		// its exp, and at least as long as a token without exp, issued up to
+		// maxIssuedAtSkew in the future, stays young enough.
 		remember := lt.Expiry
-		if floor := now.Add(maxIssuedAtSkew); remember.Before(floor) {
+		if floor := now.Add(maxIssuedAtSkew + maxLogoutTokenAge); remember.Before(floor) {
 			remember = floor
 		}
 		first, err := rp.cfg.Store.Claim(r.Context(), jtiKey(lt.Issuer, lt.TokenID), remember)
@@ -95,6 +99,68 @@ func (rp *RelyingParty) BackChannelLogoutHandler() http.Handler {
 		w.WriteHeader(http.StatusOK)
 	})
 }
+
+// maxLogoutTokenAge bounds the age of a logout token without exp: its iat
+// must be at most this old.
+const maxLogoutTokenAge = 2 * time.Minute
+
+// verifyLogoutToken verifies a logout token (OpenID Connect Back-Channel
+// Logout 1.0 §2.6) with go-oidc. §2.4 lists exp among the claims a logout
+// token has, but some providers (Ory Hydra) leave it out; go-oidc refuses
+// those, so a token without exp has its signature, iss and aud checked by
+// go-oidc's ID-token verifier without the expiry check, everything else
+// VerifyLogout checks (the logout event, no nonce, a jti, a sub or a sid)
+// checked here, and its age bounded by its iat instead: at most
+// maxLogoutTokenAge old.
+func (rp *RelyingParty) verifyLogoutToken(ctx context.Context, jws *jose.JSONWebSignature, raw string, now time.Time) (*oidc.LogoutToken, error) {
+	var peek struct {
+		Expiry json.RawMessage `json:"exp"`
+	}
+	if err := json.Unmarshal(jws.UnsafePayloadWithoutVerification(), &peek); err != nil {
+		return nil, fmt.Errorf("login: logout token claims: %w", err)
+	}
+	ctx = rp.provider.Context(ctx)
+	if len(peek.Expiry) != 0 {
+		lt, err := rp.provider.Verifier.VerifyLogout(ctx, raw)
+		if err != nil {
+			return nil, fmt.Errorf("login: logout token: %w", err)
+		}
+		return lt, nil
+	}
+	idt, err := rp.provider.VerifierWithoutExpiry.Verify(ctx, raw)
+	if err != nil {
+		return nil, fmt.Errorf("login: logout token: %w", err)
+	}
+	var c struct {
+		JTI    string `json:"jti"`
+		SID    string `json:"sid"`
+		Events map[string]json.RawMessage
+		Nonce  json.RawMessage `json:"nonce"`
+	}
+	if err := idt.Claims(&c); err != nil {
+		return nil, fmt.Errorf("login: logout token claims: %w", err)
+	}
+	switch {
+	case len(c.Events[backChannelLogoutEvent]) == 0:
+		return nil, fmt.Errorf("login: logout token without the %s event", backChannelLogoutEvent)
+	case len(c.Nonce) != 0:
+		return nil, errors.New("login: logout token with a nonce")
+	case c.JTI == "":
+		return nil, errors.New("login: logout token without jti")
+	case idt.Subject == "" && c.SID == "":
+		return nil, errors.New("login: logout token with neither sub nor sid")
+	case idt.IssuedAt.Before(now.Add(-maxLogoutTokenAge)):
+		return nil, fmt.Errorf("login: logout token without exp issued at %v, more than %v ago", idt.IssuedAt, maxLogoutTokenAge)
+	}
+	return &oidc.LogoutToken{
+		Issuer: idt.Issuer, Subject: idt.Subject, Audience: idt.Audience,
+		IssuedAt: idt.IssuedAt, SessionID: c.SID, TokenID: c.JTI,
+	}, nil
+}
+
+// backChannelLogoutEvent is the event a logout token carries (OpenID Connect
+// Back-Channel Logout 1.0 §2.4).
+const backChannelLogoutEvent = "http://schemas.openid.net/event/backchannel-logout"
 
 func (rp *RelyingParty) refuseLogoutToken(w http.ResponseWriter, r *http.Request, err error) {
 	rp.cfg.Log.LogAttrs(r.Context(), slog.LevelWarn, "back-channel logout refused", slog.String("error", err.Error()))

@@ -53,6 +53,9 @@ type Provider struct {
 	// Verifier verifies ID tokens: signature (JWKS from discovery, refetched
 	// on an unknown key), iss, aud = client id, exp.
 	Verifier *oidc.IDTokenVerifier
+	// VerifierWithoutExpiry checks what Verifier checks but exp, for logout
+	// tokens that carry none (the caller bounds their age by iat instead).
+	VerifierWithoutExpiry *oidc.IDTokenVerifier
 	// EndSessionEndpoint is end_session_endpoint (RP-Initiated Logout 1.0
 	// §2.1), or "".
 	EndSessionEndpoint string
@@ -132,6 +135,7 @@ func Discover(ctx context.Context, cfg Config) (*Provider, error) {
 			Scopes:       cfg.Scopes,
 		},
 		Verifier:              p.Verifier(&oidc.Config{ClientID: cfg.ClientID, Now: cfg.Now}),
+		VerifierWithoutExpiry: p.Verifier(&oidc.Config{ClientID: cfg.ClientID, Now: cfg.Now, SkipExpiryCheck: true}),
 		EndSessionEndpoint:    md.EndSessionEndpoint,
 		RevocationEndpoint:    md.RevocationEndpoint,
 		IssParameterSupported: md.IssParameterSupported,

@@ -129,3 +129,54 @@ func TestBackChannelLogoutRefusesBadTokens(t *testing.T) {
 		t.Errorf("GET %s = %d; want 405", shared.PathBackChannelLogout, resp.StatusCode)
 	}
 }
+
+func TestBackChannelLogoutTokenWithoutExp(t *testing.T) {
+	// Some providers (Ory Hydra) send logout tokens without exp: accepted
+	// while their iat is at most two minutes old, replay still refused.
+	b := startBFFWith(t, long, nil)
+	p := b.idp
+	c := b.browser(t)
+	b.signIn(t, c, "/")
+	sid := p.LastSessionID()
+	withoutExp := func(edit func(map[string]any)) string {
+		claims := p.LogoutClaims(fakeidp.Alice.Subject, sid)
+		delete(claims, "exp")
+		edit(claims)
+		return p.LogoutToken(claims)
+	}
+	for name, token := range map[string]string{
+		"iat three minutes old": withoutExp(func(c map[string]any) { c["iat"] = p.Now().Add(-3 * time.Minute).Unix() }),
+		"no events":             withoutExp(func(c map[string]any) { delete(c, "events") }),
+		"a nonce":               withoutExp(func(c map[string]any) { c["nonce"] = "n" }),
+		"no jti":                withoutExp(func(c map[string]any) { delete(c, "jti") }),
+		"wrong aud":             withoutExp(func(c map[string]any) { c["aud"] = "other-client" }),
+		"wrong iss":             withoutExp(func(c map[string]any) { c["iss"] = "https://evil.example" }),
+		"no sub or sid": withoutExp(func(c map[string]any) {
+			delete(c, "sub")
+			delete(c, "sid")
+		}),
+		"another key": fakeidp.New(t).LogoutToken(func() map[string]any {
+			c := p.LogoutClaims(fakeidp.Alice.Subject, sid)
+			delete(c, "exp")
+			return c
+		}()),
+	} {
+		if got := b.backChannel(t, token); got != http.StatusBadRequest {
+			t.Errorf("a logout token without exp and with %s = %d; want 400", name, got)
+		}
+	}
+	if status, _, _ := b.meStatus(t, c, "?slide=false"); status != 200 {
+		t.Fatalf("a refused logout token ended the session: /auth/me = %d", status)
+	}
+
+	token := withoutExp(func(c map[string]any) { c["iat"] = p.Now().Add(-time.Minute).Unix() })
+	if got := b.backChannel(t, token); got != 200 {
+		t.Fatalf("a logout token without exp, iat a minute old = %d; want 200", got)
+	}
+	if status, code, _ := b.meStatus(t, c, "?slide=false"); status != 401 || code != shared.CodeSessionExpired {
+		t.Fatalf("/auth/me after it = %d %s; want 401 session_expired", status, code)
+	}
+	if got := b.backChannel(t, token); got != http.StatusBadRequest {
+		t.Errorf("its replay = %d; want 400", got)
+	}
+}
