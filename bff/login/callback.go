@@ -42,7 +42,7 @@ func (rp *RelyingParty) CallbackHandler() http.Handler {
 		state := q.Get("state")
 		if state == "" {
 			if e := q.Get("error"); e != "" {
-				rp.fail(w, r, providerErrorCode(e), fmt.Errorf("login: provider answered error %q without state", clip(e)))
+				rp.fail(w, r, providerErrorCode(e), fmt.Errorf("login: provider answered error %q (%q) without state", clip(e), clip(q.Get("error_description"))))
 				return
 			}
 			rp.fail(w, r, shared.CodeInvalidState, errors.New("login: callback without state"))
@@ -76,7 +76,7 @@ func (rp *RelyingParty) CallbackHandler() http.Handler {
 			return
 		}
 		if e := q.Get("error"); e != "" {
-			rp.fail(w, r, providerErrorCode(e), fmt.Errorf("login: provider answered error %q", clip(e)))
+			rp.fail(w, r, providerErrorCode(e), fmt.Errorf("login: provider answered error %q (%q)", clip(e), clip(q.Get("error_description"))))
 			return
 		}
 		code := q.Get("code")
@@ -141,7 +141,7 @@ func (rp *RelyingParty) CallbackHandler() http.Handler {
 // clip bounds a value from the query before it reaches the log: a stranger
 // chooses it.
 func clip(s string) string {
-	const maxLogged = 64
+	const maxLogged = 200
 	if len(s) > maxLogged {
 		return s[:maxLogged] + "…"
 	}
