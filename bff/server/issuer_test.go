@@ -1,8 +1,6 @@
 package server_test
 
 import (
-	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -38,14 +36,9 @@ func TestIssuerWithOrWithoutTrailingSlash(t *testing.T) {
 			if status, code := b.apiStatus(t, c); status != 200 {
 				t.Fatalf("/api with a refresh = %d %s; want 200", status, code)
 			}
-			form := url.Values{"logout_token": {b.idp.LogoutToken(b.idp.LogoutClaims(fakeidp.Alice.Subject, b.idp.LastSessionID()))}}
-			resp, err := http.PostForm(b.url+shared.PathBackChannelLogout, form)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			if status, code := b.apiStatus(t, c); resp.StatusCode != 200 || status != 401 || code != shared.CodeSessionExpired {
-				t.Fatalf("back-channel logout = %d, then /api = %d %s; want 200, then 401 session_expired", resp.StatusCode, status, code)
+			got := b.backChannel(t, b.idp.LogoutToken(b.idp.LogoutClaims(fakeidp.Alice.Subject, b.idp.LastSessionID())))
+			if status, code := b.apiStatus(t, c); got != 200 || status != 401 || code != shared.CodeSessionExpired {
+				t.Fatalf("back-channel logout = %d, then /api = %d %s; want 200, then 401 session_expired", got, status, code)
 			}
 		})
 	}

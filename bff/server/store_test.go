@@ -51,6 +51,15 @@ func onRedis(t *testing.T, opt options) (options, *redistest.Server) {
 	return opt, srv
 }
 
+// twoReplicas starts two replicas on one Redis of the test's own, with
+// opt's timeouts.
+func twoReplicas(t *testing.T, opt options, setup func(*fakeidp.Provider)) (a, b *bff) {
+	t.Helper()
+	opt, _ = onRedis(t, opt)
+	a = startBFFWith(t, opt, setup)
+	return a, a.replica(t)
+}
+
 // onFile returns opt with the store a bbolt file at path, opened anew by
 // each replica or restart.
 func onFile(opt options, path string) options {
@@ -232,9 +241,7 @@ func TestRestartKeepsEveryoneSignedIn(t *testing.T) {
 }
 
 func TestReplicasShareSessions(t *testing.T) {
-	opt, _ := onRedis(t, long)
-	a := startBFFWith(t, opt, nil)
-	bb := a.replica(t)
+	a, bb := twoReplicas(t, long, nil)
 	c := a.browser(t)
 
 	// Sign-in started on A, finished on B.
@@ -259,14 +266,8 @@ func TestReplicasShareSessions(t *testing.T) {
 	// Back-channel logout received by A ends the session on B.
 	c = a.browser(t)
 	bb.signIn(t, c, "/")
-	form := url.Values{"logout_token": {a.idp.LogoutToken(a.idp.LogoutClaims(fakeidp.Alice.Subject, a.idp.LastSessionID()))}}
-	resp, err := http.PostForm(a.url+shared.PathBackChannelLogout, form)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("back-channel logout at A = %d; want 200", resp.StatusCode)
+	if got := a.backChannel(t, a.idp.LogoutToken(a.idp.LogoutClaims(fakeidp.Alice.Subject, a.idp.LastSessionID()))); got != 200 {
+		t.Fatalf("back-channel logout at A = %d; want 200", got)
 	}
 	if status, code := bb.apiStatus(t, c); status != 401 || code != shared.CodeSessionExpired {
 		t.Fatalf("/api through B after back-channel logout at A = %d %s; want 401 session_expired", status, code)
@@ -277,9 +278,7 @@ func TestReplicasRefreshOnce(t *testing.T) {
 	// Two replicas on one Redis: 20 requests at the
 	// moment the token expires, split over both, with a provider that
 	// rotates refresh tokens without grace.
-	opt, _ := onRedis(t, long)
-	a := startBFFWith(t, opt, nil)
-	bb := a.replica(t)
+	a, bb := twoReplicas(t, long, nil)
 	c := a.browser(t)
 	a.signIn(t, c, "/")
 	a.clock.Advance(time.Hour + time.Second)
@@ -578,9 +577,7 @@ func TestOneCallbackTwiceAtOnceRedeemsTheCodeOnce(t *testing.T) {
 	// A retried callback, or one that reaches two replicas: the code must go
 	// to the provider once, or the provider revokes the first redemption's
 	// grant (RFC 6749 §4.1.2) and the new session dies at its first refresh.
-	opt, _ := onRedis(t, long)
-	a := startBFFWith(t, opt, nil)
-	bb := a.replica(t)
+	a, bb := twoReplicas(t, long, nil)
 	c := a.browser(t)
 	q := a.idp.Authorize(t, a.startLogin(t, c, "/orders"), fakeidp.Alice)
 	u, _ := url.Parse(a.url)
