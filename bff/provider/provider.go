@@ -66,6 +66,20 @@ type Provider struct {
 	IssParameterSupported bool
 	// HTTPClient is the client used for every call to the provider.
 	HTTPClient *http.Client
+	// Warnings lists what discovery says will not work with this provider
+	// and configuration (sign-out that stays local, tokens that cannot be
+	// revoked, …). Start-up logs each one; none stops it.
+	Warnings []Warning
+}
+
+// Warning is one thing the provider's metadata says will not work as a
+// user expects, with what to do about it.
+type Warning struct {
+	// Feature names what is affected, e.g. "sign-out" or "client
+	// authentication".
+	Feature string
+	// Text says what will happen and how to fix it, in one sentence or two.
+	Text string
 }
 
 // metadata is what Discover reads from discovery beyond go-oidc's Provider.

@@ -91,6 +91,9 @@ func run(ctx context.Context, environ []string, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("OKTA_OAUTH2_ISSUER: %w (is the issuer URL right, and is the provider reachable?)", err)
 	}
+	for _, w := range idp.Warnings {
+		log.Warn("provider: "+w.Text, "feature", w.Feature, "issuer", idp.Issuer)
+	}
 	rp, err := login.New(login.Config{
 		Provider:  idp,
 		PublicURL: cfg.PublicURL,
