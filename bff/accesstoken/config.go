@@ -91,10 +91,11 @@ const (
 type Config struct {
 	// Issuer is the authorization server's issuer URL, e.g.
 	// "https://dev-123.okta.com/oauth2/default". It must be https (http only
-	// on a loopback host), is compared with "iss" exactly (no trailing-slash
-	// folding), and its discovery document
-	// (Issuer + "/.well-known/openid-configuration", OpenID Connect
-	// Discovery §4) must name it and a jwks_uri. An Okta org authorization
+	// on a loopback host), and its discovery document
+	// (Issuer without a trailing slash + "/.well-known/openid-configuration",
+	// OpenID Connect Discovery §4) must name it and a jwks_uri. "iss" is
+	// compared exactly with the issuer the document names, which may differ
+	// from Issuer by a trailing slash only (TestIssuerWithOrWithoutTrailingSlash). An Okta org authorization
 	// server ("https://dev-123.okta.com", keys at /oauth2/v1/keys) is refused:
 	// its access tokens are meant for Okta's own APIs only.
 	Issuer string
@@ -318,12 +319,12 @@ func New(ctx context.Context, cfg Config) (*Verifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	jwksURI, err := discover(ctx, cfg.HTTPClient, cfg.Issuer)
+	issuer, jwksURI, err := discover(ctx, cfg.HTTPClient, cfg.Issuer)
 	if err != nil {
 		return nil, err
 	}
 	v := &Verifier{
-		issuer:     cfg.Issuer,
+		issuer:     issuer,
 		audiences:  cfg.Audiences,
 		clientIDs:  cfg.ClientIDs,
 		leeway:     cfg.Leeway,

@@ -116,3 +116,37 @@ func TestNewContextBoundsDiscovery(t *testing.T) {
 		t.Errorf("New(cancelled ctx) = %v; want a cancellation error", err)
 	}
 }
+
+// TestIssuerWithOrWithoutTrailingSlash: an issuer configured with or without
+// the trailing slash that its discovery document has (or lacks) verifies
+// tokens whose iss is the document's exact string, and no other.
+func TestIssuerWithOrWithoutTrailingSlash(t *testing.T) {
+	k1 := newRSAKey(t, 0, "k1")
+	c := newClock()
+	for _, tt := range []struct {
+		name              string
+		announced, config func(issuer string) string
+	}{
+		{"provider with a slash, configured without", func(i string) string { return i + "/" }, func(i string) string { return i }},
+		{"provider without a slash, configured with", func(i string) string { return i }, func(i string) string { return i + "/" }},
+		{"both with a slash", func(i string) string { return i + "/" }, func(i string) string { return i + "/" }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newIssuer(t, k1)
+			base := f.Issuer
+			f.set(func(f *fakeIssuer) { f.discovery = func(d map[string]any) { d["issuer"] = tt.announced(base) } })
+			v := f.verifier(t, c, func(cfg *accesstoken.Config) { cfg.Issuer = tt.config(base) })
+			exact := f.token(t, k1, c.Now(), func(m map[string]any) { m["iss"] = tt.announced(base) }, nil)
+			if _, err := v.Verify(context.Background(), exact); err != nil {
+				t.Fatalf("token with the provider's exact iss: %v", err)
+			}
+			other := strings.TrimSuffix(tt.announced(base), "/")
+			if other == tt.announced(base) {
+				other += "/"
+			}
+			if _, err := v.Verify(context.Background(), f.token(t, k1, c.Now(), func(m map[string]any) { m["iss"] = other }, nil)); err == nil {
+				t.Fatalf("token with iss %q (not the provider's exact string) verified", other)
+			}
+		})
+	}
+}

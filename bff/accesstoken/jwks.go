@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -19,80 +18,59 @@ import (
 	"sync/atomic"
 	"time"
 
-	jose "github.com/go-jose/go-jose/v4"
 	"golang.org/x/sync/singleflight"
 	"golang.org/x/time/rate"
-)
 
-// maxDocumentBytes bounds a discovery document or JWKS response: 1 MiB.
-const maxDocumentBytes = 1 << 20
+	"gatehouse/bff/internal/jwks"
+)
 
 // fetchTimeout bounds one JWKS refetch, whatever the HTTP client's timeout.
 const fetchTimeout = 30 * time.Second
 
-// minRSABits is the smallest RSA modulus accepted (RFC 7518 §3.3).
-const minRSABits = 2048
-
-// discover fetches the issuer's discovery document and returns its
-// jwks_uri, after checking that the document names the same issuer
-// (OpenID Connect Discovery §4.3) and that it is not an Okta org
-// authorization server.
-func discover(ctx context.Context, client *http.Client, issuer string) (string, error) {
+// discover fetches the issuer's discovery document and returns the issuer
+// as the document names it and its jwks_uri, after checking that the
+// document names the same issuer (OpenID Connect Discovery §4.3) and that it
+// is not an Okta org authorization server. An issuer that differs from the
+// document's only by a trailing slash is the same issuer (Okta's issuers end
+// without one, Auth0's and zitadel's with one): the document's exact string
+// is returned, and "iss" is compared with it.
+func discover(ctx context.Context, client *http.Client, issuer string) (exact, jwksURI string, err error) {
 	base := strings.TrimSuffix(issuer, "/")
-	body, status, err := get(ctx, client, base+"/.well-known/openid-configuration")
+	body, status, err := jwks.Get(ctx, client, base+"/.well-known/openid-configuration")
 	if err == nil && status == http.StatusNotFound {
-		body, status, err = get(ctx, client, base+"/.well-known/oauth-authorization-server")
+		body, status, err = jwks.Get(ctx, client, base+"/.well-known/oauth-authorization-server")
 	}
 	if err != nil {
-		return "", fmt.Errorf("accesstoken: discovery for issuer %q: %w", issuer, err)
+		return "", "", fmt.Errorf("accesstoken: discovery for issuer %q: %w", issuer, err)
 	}
 	if status != http.StatusOK {
-		return "", fmt.Errorf("accesstoken: discovery for issuer %q: HTTP %d", issuer, status)
+		return "", "", fmt.Errorf("accesstoken: discovery for issuer %q: HTTP %d", issuer, status)
 	}
 	var doc struct {
 		Issuer  string `json:"issuer"`
 		JWKSURI string `json:"jwks_uri"`
 	}
 	if err := json.Unmarshal(body, &doc); err != nil {
-		return "", fmt.Errorf("accesstoken: discovery for issuer %q: %w", issuer, err)
+		return "", "", fmt.Errorf("accesstoken: discovery for issuer %q: %w", issuer, err)
+	}
+	if doc.Issuer != issuer && strings.TrimSuffix(doc.Issuer, "/") == base {
+		issuer = doc.Issuer
 	}
 	if doc.Issuer != issuer {
-		return "", fmt.Errorf("accesstoken: discovery for issuer %q names issuer %q; Config.Issuer must be exactly the issuer the server announces", issuer, doc.Issuer)
+		return "", "", fmt.Errorf("accesstoken: discovery for issuer %q names issuer %q; Config.Issuer must be exactly the issuer the server announces", issuer, doc.Issuer)
 	}
 	if doc.JWKSURI == "" {
-		return "", fmt.Errorf("accesstoken: issuer %q publishes no jwks_uri in its discovery document, so its tokens' signatures cannot be checked", issuer)
+		return "", "", fmt.Errorf("accesstoken: issuer %q publishes no jwks_uri in its discovery document, so its tokens' signatures cannot be checked", issuer)
 	}
 	u, err := url.Parse(doc.JWKSURI)
 	if err != nil || u.Host == "" || !(u.Scheme == "https" || u.Scheme == "http" && isLoopback(u.Hostname())) {
-		return "", fmt.Errorf("accesstoken: issuer %q: jwks_uri %q is not an https URL", issuer, doc.JWKSURI)
+		return "", "", fmt.Errorf("accesstoken: issuer %q: jwks_uri %q is not an https URL", issuer, doc.JWKSURI)
 	}
 	iu, _ := url.Parse(issuer)
 	if strings.Trim(iu.Path, "/") == "" && u.Path == "/oauth2/v1/keys" {
-		return "", orgServerError(issuer)
+		return "", "", orgServerError(issuer)
 	}
-	return doc.JWKSURI, nil
-}
-
-// get fetches u and returns its body (at most maxDocumentBytes) and status.
-func get(ctx context.Context, client *http.Client, u string) ([]byte, int, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, 0, err
-	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxDocumentBytes+1))
-	if err != nil {
-		return nil, resp.StatusCode, err
-	}
-	if len(body) > maxDocumentBytes {
-		return nil, resp.StatusCode, fmt.Errorf("%s: response over %d bytes", u, maxDocumentBytes)
-	}
-	return body, resp.StatusCode, nil
+	return issuer, doc.JWKSURI, nil
 }
 
 // algorithm is a supported JWS "alg"; 0 is none of them.
@@ -220,52 +198,30 @@ type keySource struct {
 
 var errRateLimited = errors.New("JWKS refetch rate limit reached")
 
-// fetch fetches and parses the JWKS. Keys that go-jose cannot parse, that
-// are not for signatures ("use" other than "sig"), private, symmetric, or
-// RSA under 2048 bits are skipped, so one odd key does not take the others
-// down.
+// fetch fetches and parses the JWKS (jwks.Parse says which keys are
+// skipped); a key whose "alg" is one this package never accepts is skipped
+// too.
 func (s *keySource) fetch(ctx context.Context) (*keySet, error) {
-	body, status, err := get(ctx, s.client, s.url)
+	body, status, err := jwks.Get(ctx, s.client, s.url)
 	if err != nil {
 		return nil, fmt.Errorf("fetch JWKS: %w", err)
 	}
 	if status != http.StatusOK {
 		return nil, fmt.Errorf("fetch JWKS %s: HTTP %d", s.url, status)
 	}
-	var doc struct {
-		Keys []json.RawMessage `json:"keys"`
+	keys, err := jwks.Parse(body)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", s.url, err)
 	}
-	if err := json.Unmarshal(body, &doc); err != nil {
-		return nil, fmt.Errorf("JWKS %s: %w", s.url, err)
-	}
-	set := &keySet{byKID: make(map[string]*publicKey, len(doc.Keys)), fetched: s.now()}
-	for _, raw := range doc.Keys {
-		var jwk jose.JSONWebKey
-		if err := jwk.UnmarshalJSON(raw); err != nil {
-			continue
-		}
-		if (jwk.Use != "" && jwk.Use != "sig") || !jwk.IsPublic() || !jwk.Valid() {
-			continue
-		}
+	set := &keySet{byKID: make(map[string]*publicKey, len(keys)), fetched: s.now()}
+	for _, jwk := range keys {
 		k := &publicKey{kid: jwk.KeyID, key: jwk.Key}
 		if jwk.Algorithm != "" {
 			if k.alg = algorithmOf(jwk.Algorithm); k.alg == 0 {
 				continue // a key for an algorithm we never accept
 			}
 		}
-		switch key := jwk.Key.(type) {
-		case *rsa.PublicKey:
-			if key.N.BitLen() < minRSABits {
-				continue
-			}
-		case *ecdsa.PublicKey, ed25519.PublicKey:
-		default:
-			continue
-		}
 		if k.kid != "" {
-			if _, dup := set.byKID[k.kid]; dup {
-				return nil, fmt.Errorf("JWKS %s: two keys with kid %q", s.url, k.kid)
-			}
 			set.byKID[k.kid] = k
 		}
 		set.all = append(set.all, k)

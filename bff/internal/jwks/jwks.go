@@ -1,0 +1,91 @@
+// Package jwks fetches and parses a provider's metadata and JSON Web Key
+// Set (RFC 7517 §5) for the BFF's two verifiers: the relying party's ID and
+// logout tokens (bff/provider) and the resource server's access tokens
+// (bff/accesstoken). Both read the same documents with the same bounds and
+// keep the same keys.
+package jwks
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/rsa"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+
+	jose "github.com/go-jose/go-jose/v4"
+)
+
+// MaxDocumentBytes bounds a discovery document or JWKS response: 1 MiB.
+const MaxDocumentBytes = 1 << 20
+
+// MinRSABits is the smallest RSA modulus kept (RFC 7518 §3.3).
+const MinRSABits = 2048
+
+// Get fetches u with client and returns its body and status. The body is
+// read up to MaxDocumentBytes; a longer one is an error.
+func Get(ctx context.Context, client *http.Client, u string) ([]byte, int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, 0, err
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxDocumentBytes+1))
+	if err != nil {
+		return nil, resp.StatusCode, err
+	}
+	if len(body) > MaxDocumentBytes {
+		return nil, resp.StatusCode, fmt.Errorf("%s: response over %d bytes", u, MaxDocumentBytes)
+	}
+	return body, resp.StatusCode, nil
+}
+
+// Parse returns the public signing keys of a JWKS document, in its order.
+// Keys that go-jose cannot parse, that are not for signatures ("use" other
+// than "sig", RFC 7517 §4.2), private, symmetric, of a type other than RSA,
+// EC and OKP (Ed25519), or RSA under MinRSABits are skipped, so that one odd
+// key does not take the others down. Two keys with one "kid" are an error:
+// a token naming it could not be matched to one key (RFC 7517 §4.5).
+func Parse(body []byte) ([]jose.JSONWebKey, error) {
+	var doc struct {
+		Keys []json.RawMessage `json:"keys"`
+	}
+	if err := json.Unmarshal(body, &doc); err != nil {
+		return nil, fmt.Errorf("JWKS: %w", err)
+	}
+	keys := make([]jose.JSONWebKey, 0, len(doc.Keys))
+	seen := make(map[string]bool, len(doc.Keys))
+	for _, raw := range doc.Keys {
+		var jwk jose.JSONWebKey
+		if err := jwk.UnmarshalJSON(raw); err != nil {
+			continue
+		}
+		if (jwk.Use != "" && jwk.Use != "sig") || !jwk.IsPublic() || !jwk.Valid() {
+			continue
+		}
+		switch key := jwk.Key.(type) {
+		case *rsa.PublicKey:
+			if key.N.BitLen() < MinRSABits {
+				continue
+			}
+		case *ecdsa.PublicKey, ed25519.PublicKey:
+		default:
+			continue
+		}
+		if jwk.KeyID != "" {
+			if seen[jwk.KeyID] {
+				return nil, fmt.Errorf("JWKS: two keys with kid %q", jwk.KeyID)
+			}
+			seen[jwk.KeyID] = true
+		}
+		keys = append(keys, jwk)
+	}
+	return keys, nil
+}
