@@ -50,6 +50,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"gatehouse/bff/internal/jwks"
 )
 
 // Defaults and limits of Config.
@@ -62,11 +64,11 @@ const (
 	DefaultCacheSize = 10_000
 	// DefaultKeySetRefreshInterval is Config.KeySetRefreshInterval's
 	// default: one unknown-kid refetch per 10 seconds.
-	DefaultKeySetRefreshInterval = 10 * time.Second
+	DefaultKeySetRefreshInterval = jwks.RefreshInterval
 	// DefaultKeySetRefreshBurst is Config.KeySetRefreshBurst's default: 2.
-	DefaultKeySetRefreshBurst = 2
+	DefaultKeySetRefreshBurst = jwks.RefreshBurst
 	// DefaultKeySetMaxAge is Config.KeySetMaxAge's default: 15 minutes.
-	DefaultKeySetMaxAge = 15 * time.Minute
+	DefaultKeySetMaxAge = jwks.MaxAge
 	// DefaultRealm is Config.Realm's default: "api".
 	DefaultRealm = "api"
 	// MaxTokenBytes is the longest token Verify considers: 32 KiB. Longer

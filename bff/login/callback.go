@@ -1,6 +1,7 @@
 package login
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -117,6 +118,10 @@ func (rp *RelyingParty) CallbackHandler() http.Handler {
 			return
 		}
 		tokens := session.NewTokenSet(token, session.TokenSet{}, rp.cfg.Now(), rp.cfg.DefaultTokenLifetime)
+		if tokens.RefreshToken == "" && slices.Contains(rp.provider.OAuth2.Scopes, "offline_access") {
+			rp.cfg.Log.WarnContext(r.Context(), "signed in without a refresh token although offline_access was asked for: the session ends when the access token expires (is the refresh token grant enabled for this client?)",
+				"sub", user.Subject, "expires", tokens.Expiry)
+		}
 		ended, err := rp.cfg.Sessions.Start(w, r, tokens, user)
 		if err != nil {
 			code := shared.CodeLoginFailed
@@ -183,7 +188,38 @@ func (rp *RelyingParty) verify(ctx context.Context, token *oauth2.Token, tx Tran
 	if err != nil {
 		return session.Identity{}, err
 	}
+	if user.Name == "" || user.Email == "" || user.PreferredUsername == "" || user.Groups == nil {
+		rp.addUserInfo(ctx, token.AccessToken, &user)
+	}
 	return user, nil
+}
+
+// addUserInfo fills the profile claims the ID token lacks from the
+// provider's userinfo endpoint, once per sign-in (OpenID Connect Core
+// §5.3; some providers put name, email and preferred_username there only).
+// The ID token stays the identity: an answer for another sub is not used
+// (§5.3.2), and a failure leaves the profile as the ID token has it, since
+// the user is signed in either way.
+func (rp *RelyingParty) addUserInfo(ctx context.Context, accessToken string, user *session.Identity) {
+	if rp.provider.UserinfoEndpoint == "" {
+		return
+	}
+	info, err := rp.provider.UserInfo(ctx, accessToken, user.Subject)
+	if err != nil {
+		rp.cfg.Log.WarnContext(ctx, "sign-in: userinfo not used", "sub", user.Subject, "error", clip(err.Error()))
+		return
+	}
+	var c idClaims
+	if err := info.Claims(&c); err != nil {
+		rp.cfg.Log.WarnContext(ctx, "sign-in: userinfo not used", "sub", user.Subject, "error", clip(err.Error()))
+		return
+	}
+	user.Name = cmp.Or(user.Name, c.Name)
+	user.Email = cmp.Or(user.Email, c.Email)
+	user.PreferredUsername = cmp.Or(user.PreferredUsername, c.PreferredUsername)
+	if user.Groups == nil {
+		user.Groups = parseGroups(c.Groups)
+	}
 }
 
 // IdentityOf checks the rules of OpenID Connect Core §3.1.3.7 that go-oidc's

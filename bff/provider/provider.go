@@ -13,7 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -21,6 +21,8 @@ import (
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
+
+	"gatehouse/bff/internal/jwks"
 )
 
 // Config configures Discover. All fields but HTTPClient and Now are required.
@@ -39,8 +41,12 @@ type Config struct {
 	// HTTPClient calls the provider (discovery, JWKS, token and revocation
 	// endpoints). Default: a client with a 10 s timeout.
 	HTTPClient *http.Client
-	// Now is the clock for ID-token expiry. Default time.Now.
+	// Now is the clock for ID-token expiry and key-set refetches. Default
+	// time.Now.
 	Now func() time.Time
+	// Log receives a line when the provider's keys are read again, or
+	// could not be. Default slog.Default().
+	Log *slog.Logger
 }
 
 // Provider is a discovered OpenID provider. Safe for concurrent use.
@@ -50,8 +56,10 @@ type Provider struct {
 	// OAuth2 is the client configuration: endpoints from discovery,
 	// client_secret_basic, the redirect URI and scopes.
 	OAuth2 oauth2.Config
-	// Verifier verifies ID tokens: signature (JWKS from discovery, refetched
-	// on an unknown key), iss, aud = client id, exp.
+	// Verifier verifies ID tokens: signature with a key of the provider's
+	// JWKS and an algorithm its discovery advertises (both read again, at a
+	// bounded rate, when a token names a key or an algorithm not seen
+	// before), iss, aud = client id, exp.
 	Verifier *oidc.IDTokenVerifier
 	// VerifierWithoutExpiry checks what Verifier checks but exp, for logout
 	// tokens that carry none (the caller bounds their age by iat instead).
@@ -61,6 +69,9 @@ type Provider struct {
 	EndSessionEndpoint string
 	// RevocationEndpoint is revocation_endpoint (RFC 8414 §2), or "".
 	RevocationEndpoint string
+	// UserinfoEndpoint is userinfo_endpoint (OpenID Connect Core §5.3), or
+	// "".
+	UserinfoEndpoint string
 	// IssParameterSupported is authorization_response_iss_parameter_supported
 	// (RFC 9207 §3).
 	IssParameterSupported bool
@@ -70,6 +81,9 @@ type Provider struct {
 	// and configuration (sign-out that stays local, tokens that cannot be
 	// revoked, …). Start-up logs each one; none stops it.
 	Warnings []Warning
+
+	keys     *keySet
+	userinfo *oidc.Provider
 }
 
 // Warning is one thing the provider's metadata says will not work as a
@@ -82,18 +96,27 @@ type Warning struct {
 	Text string
 }
 
-// metadata is what Discover reads from discovery beyond go-oidc's Provider.
+// metadata is what Discover reads from discovery (OpenID Connect Discovery
+// 1.0 §3, RFC 8414 §2).
 type metadata struct {
-	Issuer                        string   `json:"issuer"`
+	keyMetadata
+	AuthorizationEndpoint         string   `json:"authorization_endpoint"`
+	TokenEndpoint                 string   `json:"token_endpoint"`
+	UserinfoEndpoint              string   `json:"userinfo_endpoint"`
 	EndSessionEndpoint            string   `json:"end_session_endpoint"`
 	RevocationEndpoint            string   `json:"revocation_endpoint"`
 	CodeChallengeMethodsSupported []string `json:"code_challenge_methods_supported"`
 	IssParameterSupported         bool     `json:"authorization_response_iss_parameter_supported"`
+	ScopesSupported               []string `json:"scopes_supported"`
+	GrantTypesSupported           []string `json:"grant_types_supported"`
+	TokenEndpointAuthMethods      []string `json:"token_endpoint_auth_methods_supported"`
 }
 
-// Discover fetches the issuer's discovery document with ctx (which bounds only
-// discovery) and returns the Provider. It fails when the document is
-// unreachable, names another issuer, or says the provider lacks PKCE S256.
+// Discover fetches the issuer's discovery document and JWKS with ctx (which
+// bounds only discovery) and returns the Provider. It fails when either is
+// unreachable, the document names another issuer, lacks an authorization
+// or token endpoint, says the provider lacks PKCE with S256, or advertises
+// no signing algorithm and key the BFF can verify ID tokens with.
 func Discover(ctx context.Context, cfg Config) (*Provider, error) {
 	switch {
 	case cfg.Issuer == "":
@@ -111,50 +134,90 @@ func Discover(ctx context.Context, cfg Config) (*Provider, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	ctx = oidc.ClientContext(ctx, cfg.HTTPClient)
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	discovery := DiscoveryURL(cfg.Issuer)
+	body, status, err := jwks.Get(ctx, cfg.HTTPClient, discovery)
+	if err == nil && status != http.StatusOK {
+		err = fmt.Errorf("HTTP %d", status)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("provider: discovery at %s: %w", discovery, err)
+	}
+	var md metadata
+	if err := json.Unmarshal(body, &md); err != nil {
+		return nil, fmt.Errorf("provider: discovery document at %s: %w", discovery, err)
+	}
 	// The issuer is compared as the provider writes it (OpenID Connect
 	// Discovery 1.0 §4.3), but a configured issuer that differs from it only
 	// by a trailing slash is the same provider (Auth0's and zitadel's end in
 	// one, Okta's do not): the provider's exact string is used from then on,
-	// in every iss comparison.
+	// in every iss comparison (TestIssuerWithOrWithoutTrailingSlash).
 	issuer := cfg.Issuer
-	if exact, err := issuerOf(ctx, cfg.HTTPClient, cfg.Issuer); err == nil && exact != issuer &&
-		strings.TrimSuffix(exact, "/") == strings.TrimSuffix(issuer, "/") {
-		issuer = exact
-		ctx = oidc.InsecureIssuerURLContext(ctx, exact)
+	if md.Issuer != issuer && strings.TrimSuffix(md.Issuer, "/") == strings.TrimSuffix(issuer, "/") {
+		issuer = md.Issuer
 	}
-	p, err := oidc.NewProvider(ctx, cfg.Issuer)
-	if err != nil {
-		return nil, fmt.Errorf("provider: discovery at %s: %w", DiscoveryURL(cfg.Issuer), err)
-	}
-	var md metadata
-	if err := p.Claims(&md); err != nil {
-		return nil, fmt.Errorf("provider: discovery document: %w", err)
-	}
-	if md.Issuer != issuer {
-		return nil, fmt.Errorf("provider: discovery names the issuer %q; want %q", md.Issuer, issuer)
-	}
-	if len(md.CodeChallengeMethodsSupported) > 0 && !slices.Contains(md.CodeChallengeMethodsSupported, "S256") {
+	switch {
+	case md.AuthorizationEndpoint == "" || md.TokenEndpoint == "":
+		return nil, fmt.Errorf("provider: discovery at %s names no authorization_endpoint or token_endpoint", discovery)
+	case len(md.CodeChallengeMethodsSupported) > 0 && !slices.Contains(md.CodeChallengeMethodsSupported, "S256"):
 		return nil, fmt.Errorf("provider: no PKCE with S256 (code_challenge_methods_supported %v)", md.CodeChallengeMethodsSupported)
 	}
-	endpoint := p.Endpoint()
-	endpoint.AuthStyle = oauth2.AuthStyleInHeader
-	return &Provider{
+	keys := newKeySet(issuer, cfg.ClientID, discovery, cfg.HTTPClient, cfg.Now, cfg.Log)
+	st, err := keys.load(ctx, md.keyMetadata)
+	if err != nil {
+		return nil, err
+	}
+	keys.state.Store(st)
+
+	algs := make([]string, len(SigningAlgorithms))
+	for i, a := range SigningAlgorithms {
+		algs[i] = string(a)
+	}
+	verifier := func(skipExpiry bool) *oidc.IDTokenVerifier {
+		// Every algorithm passes go-oidc's filter: the key set accepts only
+		// those the provider advertises, and follows it when they change.
+		return oidc.NewVerifier(issuer, keys, &oidc.Config{
+			ClientID: cfg.ClientID, Now: cfg.Now, SupportedSigningAlgs: algs, SkipExpiryCheck: skipExpiry,
+		})
+	}
+	p := &Provider{
 		Issuer: issuer,
 		OAuth2: oauth2.Config{
 			ClientID:     cfg.ClientID,
 			ClientSecret: cfg.ClientSecret,
-			Endpoint:     endpoint,
-			RedirectURL:  cfg.RedirectURL,
-			Scopes:       cfg.Scopes,
+			Endpoint: oauth2.Endpoint{
+				AuthURL:   md.AuthorizationEndpoint,
+				TokenURL:  md.TokenEndpoint,
+				AuthStyle: oauth2.AuthStyleInHeader,
+			},
+			RedirectURL: cfg.RedirectURL,
+			Scopes:      cfg.Scopes,
 		},
-		Verifier:              p.Verifier(&oidc.Config{ClientID: cfg.ClientID, Now: cfg.Now}),
-		VerifierWithoutExpiry: p.Verifier(&oidc.Config{ClientID: cfg.ClientID, Now: cfg.Now, SkipExpiryCheck: true}),
+		Verifier:              verifier(false),
+		VerifierWithoutExpiry: verifier(true),
 		EndSessionEndpoint:    md.EndSessionEndpoint,
 		RevocationEndpoint:    md.RevocationEndpoint,
+		UserinfoEndpoint:      md.UserinfoEndpoint,
 		IssParameterSupported: md.IssParameterSupported,
 		HTTPClient:            cfg.HTTPClient,
-	}, nil
+		keys:                  keys,
+		userinfo: (&oidc.ProviderConfig{
+			IssuerURL: issuer, AuthURL: md.AuthorizationEndpoint, TokenURL: md.TokenEndpoint,
+			UserInfoURL: md.UserinfoEndpoint, JWKSURL: md.JWKSURI, Algorithms: algs,
+		}).NewProvider(oidc.ClientContext(context.Background(), cfg.HTTPClient)),
+	}
+	p.Warnings = warnings(md, cfg)
+	return p, nil
+}
+
+// Ready reports whether sign-in can work now: discovery answers with this
+// issuer, and its signing algorithms and keys are ones the BFF holds or
+// could read again (a change makes it read them, at the key set's bounded
+// rate). It costs the provider one discovery fetch.
+func (p *Provider) Ready(ctx context.Context) error {
+	return p.keys.check(p.Context(ctx))
 }
 
 // DiscoveryURL returns the discovery document's URL of issuer: issuer
@@ -162,29 +225,6 @@ func Discover(ctx context.Context, cfg Config) (*Provider, error) {
 // Connect Discovery 1.0 §4).
 func DiscoveryURL(issuer string) string {
 	return strings.TrimSuffix(issuer, "/") + "/.well-known/openid-configuration"
-}
-
-// issuerOf returns the issuer that issuer's discovery document names.
-func issuerOf(ctx context.Context, client *http.Client, issuer string) (string, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, DiscoveryURL(issuer), nil)
-	if err != nil {
-		return "", err
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("provider: discovery: %s", resp.Status)
-	}
-	var doc struct {
-		Issuer string `json:"issuer"`
-	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&doc); err != nil {
-		return "", err
-	}
-	return doc.Issuer, nil
 }
 
 // Context returns ctx carrying the provider's HTTP client for x/oauth2 and

@@ -14,6 +14,7 @@
 package refresh
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -200,6 +201,14 @@ func (f *Refresher) verifyIDToken(ctx context.Context, raw, accessToken string, 
 	}
 	if user.SessionID == "" {
 		user.SessionID = was.SessionID
+	}
+	// Profile claims a refreshed ID token leaves out stay as they were:
+	// some providers send them at sign-in or from userinfo only.
+	user.Name = cmp.Or(user.Name, was.Name)
+	user.Email = cmp.Or(user.Email, was.Email)
+	user.PreferredUsername = cmp.Or(user.PreferredUsername, was.PreferredUsername)
+	if user.Groups == nil {
+		user.Groups = was.Groups
 	}
 	return user, nil
 }

@@ -86,6 +86,7 @@ func run(ctx context.Context, environ []string, stderr io.Writer) error {
 		RedirectURL:  cfg.RedirectURL(),
 		Scopes:       cfg.Scopes,
 		HTTPClient:   providerClient,
+		Log:          log,
 	})
 	cancel()
 	if err != nil {
@@ -129,7 +130,6 @@ func run(ctx context.Context, environ []string, stderr io.Writer) error {
 		return fmt.Errorf("GATEHOUSE_STATIC_DIR: %w", err)
 	}
 
-	discovery := provider.DiscoveryURL(cfg.Issuer)
 	handler, err := server.New(server.Config{
 		PublicURL:         cfg.PublicURL,
 		Session:           sessions.Middleware,
@@ -144,7 +144,7 @@ func run(ctx context.Context, environ []string, stderr io.Writer) error {
 			if err := st.Ping(ctx); err != nil {
 				return fmt.Errorf("session store: %w", err)
 			}
-			return reachable(ctx, providerClient, discovery)
+			return idp.Ready(ctx)
 		},
 	})
 	if err != nil {
@@ -166,23 +166,4 @@ func run(ctx context.Context, environ []string, stderr io.Writer) error {
 		"issuer", cfg.Issuer, "routes", len(routes), "session_store", cfg.Store.Redacted, "version", app.Version())
 
 	return serve.Run(ctx, srv, ln, log)
-}
-
-// reachable reports whether the provider's discovery document answers 200
-// within ctx (readiness).
-func reachable(ctx context.Context, client *http.Client, url string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return err
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return fmt.Errorf("provider discovery: %w", err)
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("provider discovery: %s", resp.Status)
-	}
-	return nil
 }

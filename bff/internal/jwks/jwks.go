@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
 )
@@ -23,6 +24,19 @@ const MaxDocumentBytes = 1 << 20
 
 // MinRSABits is the smallest RSA modulus kept (RFC 7518 §3.3).
 const MinRSABits = 2048
+
+// How often a verifier may refetch a key set because a token names a key or
+// an algorithm it has not seen: RefreshBurst refetches back to back, then
+// one per RefreshInterval, shared by every request (a flood of tokens with
+// made-up "kid"s must not become a flood of fetches at the provider), and
+// once the set is older than MaxAge (a key the provider withdrew stops
+// verifying). Both verifiers use these bounds (bff/accesstoken as its
+// defaults).
+const (
+	RefreshInterval = 10 * time.Second
+	RefreshBurst    = 2
+	MaxAge          = 15 * time.Minute
+)
 
 // Get fetches u with client and returns its body and status. The body is
 // read up to MaxDocumentBytes; a longer one is an error.
