@@ -72,6 +72,7 @@ func (u *upstream) count() int {
 type bff struct {
 	sessions *session.Manager
 	idp      *fakeidp.Provider
+	provider *provider.Provider // this replica's discovered provider
 	srv      *httptest.Server
 	url      string
 	public   *url.URL
@@ -227,16 +228,18 @@ func (b *bff) start(t *testing.T, srv *httptest.Server) {
 		t.Fatal(err)
 	}
 	h, err := server.New(server.Config{
-		PublicURL: b.public, Session: sessions.Middleware,
+		PublicURL: b.public, Session: sessions.Middleware, Now: clk.Now,
 		Login: rp.LoginHandler(), Callback: rp.CallbackHandler(), Logout: rp.LogoutHandler(),
 		BackChannelLogout: rp.BackChannelLogoutHandler(),
 		Me:                sessions.MeHandler(), API: api,
 		SPA: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "spa") }),
 		Ready: func(ctx context.Context) error {
 			if p, ok := b.store.(store.Pinger); ok {
-				return p.Ping(ctx)
+				if err := p.Ping(ctx); err != nil {
+					return err
+				}
 			}
-			return nil
+			return idp.Ready(ctx)
 		},
 	})
 	if err != nil {
@@ -245,7 +248,7 @@ func (b *bff) start(t *testing.T, srv *httptest.Server) {
 	srv.Config.Handler = h
 	srv.Start()
 	t.Cleanup(srv.Close)
-	b.srv, b.url, b.sessions = srv, srv.URL, sessions
+	b.srv, b.url, b.sessions, b.provider = srv, srv.URL, sessions, idp
 }
 
 // browser returns a client with its own cookie jar that does not follow

@@ -8,15 +8,20 @@
 package fakeidp
 
 import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -75,9 +80,23 @@ type Provider struct {
 	// RefreshStarted, when set, is sent to when a refresh request arrives
 	// (before RefreshGate), so a test knows one is in flight.
 	RefreshStarted chan struct{}
+	// Discovery, when set, edits the discovery document before it is served.
+	Discovery func(doc map[string]any)
+	// NoRevocation removes revocation_endpoint from discovery.
+	NoRevocation bool
+	// ProfileInUserinfoOnly leaves name, email, preferred_username and
+	// groups out of ID tokens; the userinfo endpoint serves them, as
+	// zitadel's example provider does.
+	ProfileInUserinfoOnly bool
+	// UserinfoClaims, when set, edits the userinfo endpoint's answer.
+	UserinfoClaims func(claims map[string]any)
 
-	key    *rsa.PrivateKey
+	// keyMu guards the signing key, apart from mu: hooks that run under mu
+	// sign tokens.
+	keyMu  sync.RWMutex
+	key    crypto.Signer
 	keyID  string
+	alg    jose.SignatureAlgorithm
 	server *httptest.Server
 
 	mu          sync.Mutex
@@ -88,6 +107,10 @@ type Provider struct {
 	revocations []string
 	lastSID     string
 	issued      []string
+	// accessTokens maps each access token issued to its grant, for the
+	// userinfo endpoint.
+	accessTokens map[string]grant
+	fetches      map[string]int // discovery, jwks, userinfo
 }
 
 type grant struct {
@@ -115,6 +138,9 @@ func New(t testing.TB) *Provider {
 		AccessTokenTTL: time.Hour,
 		key:            key,
 		keyID:          "k1",
+		alg:            jose.RS256,
+		accessTokens:   map[string]grant{},
+		fetches:        map[string]int{},
 		codes:          map[string]grant{},
 		refresh:        map[string]grant{},
 		grantCalls:     map[string]int{},
@@ -124,6 +150,7 @@ func New(t testing.TB) *Provider {
 	mux.HandleFunc("GET /oauth2/default/v1/keys", p.keys)
 	mux.HandleFunc("POST /oauth2/default/v1/token", p.token)
 	mux.HandleFunc("POST /oauth2/default/v1/revoke", p.revoke)
+	mux.HandleFunc("GET /oauth2/default/v1/userinfo", p.userinfo)
 	p.server = httptest.NewServer(mux)
 	t.Cleanup(p.server.Close)
 	p.Issuer = p.server.URL + "/oauth2/default"
@@ -181,6 +208,8 @@ func (p *Provider) RevokeAll() {
 func (p *Provider) discovery(w http.ResponseWriter, _ *http.Request) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.fetches["discovery"]++
+	_, _, alg := p.signingKey()
 	d := map[string]any{
 		"issuer":                                         p.iss(),
 		"authorization_endpoint":                         p.Issuer + "/v1/authorize",
@@ -188,7 +217,9 @@ func (p *Provider) discovery(w http.ResponseWriter, _ *http.Request) {
 		"jwks_uri":                                       p.Issuer + "/v1/keys",
 		"response_types_supported":                       []string{"code"},
 		"subject_types_supported":                        []string{"public"},
-		"id_token_signing_alg_values_supported":          []string{"RS256"},
+		"id_token_signing_alg_values_supported":          []string{string(alg)},
+		"userinfo_endpoint":                              p.Issuer + "/v1/userinfo",
+		"scopes_supported":                               []string{"openid", "profile", "email", "groups", "offline_access"},
 		"code_challenge_methods_supported":               []string{"S256"},
 		"token_endpoint_auth_methods_supported":          []string{"client_secret_basic"},
 		"authorization_response_iss_parameter_supported": p.IssParameterSupported,
@@ -196,13 +227,22 @@ func (p *Provider) discovery(w http.ResponseWriter, _ *http.Request) {
 	if !p.NoEndSession {
 		d["end_session_endpoint"] = p.Issuer + "/v1/logout"
 	}
-	d["revocation_endpoint"] = p.Issuer + "/v1/revoke"
+	if !p.NoRevocation {
+		d["revocation_endpoint"] = p.Issuer + "/v1/revoke"
+	}
+	if p.Discovery != nil {
+		p.Discovery(d)
+	}
 	writeJSON(w, http.StatusOK, d)
 }
 
 func (p *Provider) keys(w http.ResponseWriter, _ *http.Request) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.fetches["jwks"]++
+	key, kid, alg := p.signingKey()
 	writeJSON(w, http.StatusOK, jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{
-		Key: p.key.Public(), KeyID: p.keyID, Algorithm: "RS256", Use: "sig",
+		Key: key.Public(), KeyID: kid, Algorithm: string(alg), Use: "sig",
 	}}})
 }
 
@@ -330,8 +370,9 @@ func (p *Provider) tokens(g grant, signIn bool) map[string]any {
 		"iss": p.iss(), "aud": p.ClientID, "sub": g.user.Subject,
 		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix(), "auth_time": g.authorizedAt.Unix(),
 		"sid": g.sessionID, "at_hash": base64.RawURLEncoding.EncodeToString(atHash[:16]),
-		"name": g.user.Name, "email": g.user.Email, "preferred_username": g.user.PreferredUsername,
-		"groups": g.user.Groups,
+	}
+	if !p.ProfileInUserinfoOnly {
+		maps.Copy(claims, profile(g.user))
 	}
 	if signIn {
 		claims["nonce"] = g.nonce
@@ -343,6 +384,7 @@ func (p *Provider) tokens(g grant, signIn bool) map[string]any {
 	}
 	rt := rand.Text()
 	p.refresh[rt] = g
+	p.accessTokens[at] = g
 	idt := p.sign(claims, "JWT")
 	p.issued = append(p.issued, at, rt, idt)
 	return map[string]any{
@@ -380,7 +422,7 @@ func (p *Provider) revoke(w http.ResponseWriter, r *http.Request) {
 // LogoutToken signs a back-channel logout token (OpenID Connect Back-Channel
 // Logout 1.0 §2.4) for claims, with header typ logout+jwt; the caller adds
 // or removes claims to make it bad.
-func (p *Provider) LogoutToken(claims map[string]any) string { return p.sign(claims, "logout+jwt") }
+func (p *Provider) LogoutToken(claims map[string]any) string { return p.Sign(claims, "logout+jwt") }
 
 // LogoutClaims returns valid logout-token claims for sub and sid.
 func (p *Provider) LogoutClaims(sub, sid string) map[string]any {
@@ -399,13 +441,15 @@ func (p *Provider) LogoutClaims(sub, sid string) map[string]any {
 	return c
 }
 
-// Sign signs claims with the provider's key (RS256, header typ), for tests
+// Sign signs claims with the provider's key (RS256 unless RotateKey
+// changed it, header typ), for tests
 // that need a token of their own making.
 func (p *Provider) Sign(claims map[string]any, typ string) string { return p.sign(claims, typ) }
 
 func (p *Provider) sign(claims map[string]any, typ string) string {
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: p.key},
-		(&jose.SignerOptions{}).WithType(jose.ContentType(typ)).WithHeader("kid", p.keyID))
+	key, kid, alg := p.signingKey()
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: key},
+		(&jose.SignerOptions{}).WithType(jose.ContentType(typ)).WithHeader("kid", kid))
 	if err != nil {
 		panic(err)
 	}
@@ -429,4 +473,70 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// profile returns u's profile claims (OpenID Connect Core §5.1).
+func profile(u User) map[string]any {
+	return map[string]any{"name": u.Name, "email": u.Email, "preferred_username": u.PreferredUsername, "groups": u.Groups}
+}
+
+// userinfo serves the userinfo endpoint (OpenID Connect Core §5.3) for the
+// access tokens the provider issued.
+func (p *Provider) userinfo(w http.ResponseWriter, r *http.Request) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.fetches["userinfo"]++
+	at, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	g, found := p.accessTokens[at]
+	if !ok || !found {
+		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	claims := profile(g.user)
+	claims["sub"] = g.user.Subject
+	if p.UserinfoClaims != nil {
+		p.UserinfoClaims(claims)
+	}
+	writeJSON(w, http.StatusOK, claims)
+}
+
+// Fetches returns how many times what ("discovery", "jwks" or "userinfo")
+// was fetched.
+func (p *Provider) Fetches(what string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.fetches[what]
+}
+
+// RotateKey replaces the signing key with a new one for alg (RS256 or
+// ES256) under a new kid, and makes discovery advertise alg only: what a
+// provider whose administrator changed the signing algorithm serves. The
+// old key leaves the JWKS.
+func (p *Provider) RotateKey(t testing.TB, alg jose.SignatureAlgorithm) {
+	t.Helper()
+	var key crypto.Signer
+	var err error
+	switch alg {
+	case jose.RS256:
+		key, err = rsa.GenerateKey(rand.Reader, 2048)
+	case jose.ES256:
+		key, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	default:
+		t.Fatalf("RotateKey: %s is not RS256 or ES256", alg)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.keyMu.Lock()
+	defer p.keyMu.Unlock()
+	p.key, p.alg = key, alg
+	p.keyID = "k-" + strings.ToLower(rand.Text()[:8])
+}
+
+// signingKey returns the current signing key, its kid and algorithm.
+func (p *Provider) signingKey() (crypto.Signer, string, jose.SignatureAlgorithm) {
+	p.keyMu.RLock()
+	defer p.keyMu.RUnlock()
+	return p.key, p.keyID, p.alg
 }
