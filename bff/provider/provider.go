@@ -2,7 +2,9 @@
 // Connect Discovery 1.0), the OAuth 2.0 client configuration for the
 // authorization-code and refresh grants (golang.org/x/oauth2), the ID-token
 // verifier (github.com/coreos/go-oidc/v3), and token revocation (RFC 7009),
-// which neither library does.
+// which neither library does, and client authentication at the token and
+// revocation endpoints (clientauth.go): client_secret_basic,
+// client_secret_post or private_key_jwt, chosen from discovery or forced.
 //
 // The login flow, token refresh and sign-out all use one *Provider, so that
 // they agree on the issuer, the client and the HTTP client.
@@ -23,15 +25,27 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// Config configures Discover. All fields but HTTPClient and Now are required.
+// Config configures Discover. Issuer, ClientID, RedirectURL and Scopes are
+// required, and ClientSecret or ClientKey (or both).
 type Config struct {
 	// Issuer is the issuer URL; discovery must report exactly this issuer
 	// (OpenID Connect Discovery 1.0 §4.3).
 	Issuer string
-	// ClientID and ClientSecret authenticate the BFF with
-	// client_secret_basic (RFC 6749 §2.3.1).
-	ClientID     string
+	// ClientID is the client id (RFC 6749 §2.2).
+	ClientID string
+	// ClientSecret is the client secret, for client_secret_basic and
+	// client_secret_post (RFC 6749 §2.3.1); "" when the client has none.
 	ClientSecret string
+	// ClientKey signs client assertions for private_key_jwt (RFC 7523 §2.2);
+	// nil when the client has none.
+	ClientKey *ClientKey
+	// ClientAuth is the client authentication method: ClientSecretBasic,
+	// ClientSecretPost or PrivateKeyJWT, used whether or not discovery lists
+	// it (a Warning says when it does not); or "" (the default) to choose
+	// from discovery's token_endpoint_auth_methods_supported: private_key_jwt
+	// when there is a ClientKey, else client_secret_basic, else
+	// client_secret_post. The method needs its credential.
+	ClientAuth string
 	// RedirectURL is the registered redirect URI (RFC 6749 §3.1.2).
 	RedirectURL string
 	// Scopes are asked for at sign-in; must contain "openid".
@@ -47,8 +61,9 @@ type Config struct {
 type Provider struct {
 	// Issuer is the verified issuer URL.
 	Issuer string
-	// OAuth2 is the client configuration: endpoints from discovery,
-	// client_secret_basic, the redirect URI and scopes.
+	// OAuth2 is the client configuration: endpoints from discovery, the
+	// AuthStyle of ClientAuth (no secret with private_key_jwt: HTTPClient
+	// adds the assertion), the redirect URI and scopes.
 	OAuth2 oauth2.Config
 	// Verifier verifies ID tokens: signature (JWKS from discovery, refetched
 	// on an unknown key), iss, aud = client id, exp.
@@ -64,12 +79,21 @@ type Provider struct {
 	// IssParameterSupported is authorization_response_iss_parameter_supported
 	// (RFC 9207 §3).
 	IssParameterSupported bool
-	// HTTPClient is the client used for every call to the provider.
+	// HTTPClient is the client used for every call to the provider: with
+	// private_key_jwt, Config.HTTPClient with a transport that adds a fresh
+	// client assertion to each POST to the token endpoint; else
+	// Config.HTTPClient itself.
 	HTTPClient *http.Client
+	// ClientAuth is the client authentication method used at the token and
+	// revocation endpoints: ClientSecretBasic, ClientSecretPost or
+	// PrivateKeyJWT.
+	ClientAuth string
 	// Warnings lists what discovery says will not work with this provider
 	// and configuration (sign-out that stays local, tokens that cannot be
 	// revoked, …). Start-up logs each one; none stops it.
 	Warnings []Warning
+
+	auth *clientAuth
 }
 
 // Warning is one thing the provider's metadata says will not work as a
@@ -93,13 +117,16 @@ type metadata struct {
 
 // Discover fetches the issuer's discovery document with ctx (which bounds only
 // discovery) and returns the Provider. It fails when the document is
-// unreachable, names another issuer, or says the provider lacks PKCE S256.
+// unreachable, names another issuer, or says the provider lacks PKCE S256,
+// or when cfg lacks a field or the credential its ClientAuth needs. What
+// discovery says will not work with the client's authentication is a
+// Warning, not a failure.
 func Discover(ctx context.Context, cfg Config) (*Provider, error) {
 	switch {
 	case cfg.Issuer == "":
 		return nil, errors.New("provider: Config.Issuer is required")
-	case cfg.ClientID == "" || cfg.ClientSecret == "":
-		return nil, errors.New("provider: Config.ClientID and Config.ClientSecret are required")
+	case cfg.ClientID == "":
+		return nil, errors.New("provider: Config.ClientID is required")
 	case cfg.RedirectURL == "":
 		return nil, errors.New("provider: Config.RedirectURL is required")
 	case !slices.Contains(cfg.Scopes, oidc.ScopeOpenID):
@@ -138,12 +165,20 @@ func Discover(ctx context.Context, cfg Config) (*Provider, error) {
 		return nil, fmt.Errorf("provider: no PKCE with S256 (code_challenge_methods_supported %v)", md.CodeChallengeMethodsSupported)
 	}
 	endpoint := p.Endpoint()
-	endpoint.AuthStyle = oauth2.AuthStyleInHeader
+	auth, warnings, err := newClientAuth(cfg, p, md.RevocationEndpoint)
+	if err != nil {
+		return nil, err
+	}
+	endpoint.AuthStyle = auth.authStyle()
+	client, err := auth.httpClient(cfg.HTTPClient, endpoint.TokenURL)
+	if err != nil {
+		return nil, err
+	}
 	return &Provider{
 		Issuer: issuer,
 		OAuth2: oauth2.Config{
 			ClientID:     cfg.ClientID,
-			ClientSecret: cfg.ClientSecret,
+			ClientSecret: auth.oauth2Secret(),
 			Endpoint:     endpoint,
 			RedirectURL:  cfg.RedirectURL,
 			Scopes:       cfg.Scopes,
@@ -153,7 +188,10 @@ func Discover(ctx context.Context, cfg Config) (*Provider, error) {
 		EndSessionEndpoint:    md.EndSessionEndpoint,
 		RevocationEndpoint:    md.RevocationEndpoint,
 		IssParameterSupported: md.IssParameterSupported,
-		HTTPClient:            cfg.HTTPClient,
+		HTTPClient:            client,
+		ClientAuth:            auth.method,
+		Warnings:              warnings,
+		auth:                  auth,
 	}, nil
 }
 
