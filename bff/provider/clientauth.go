@@ -243,8 +243,9 @@ func newClientAuth(cfg Config, discovered *oidc.Provider, revocationEndpoint str
 	// RFC 8414 §2: revocation_endpoint_auth_methods_supported, when absent,
 	// means client_secret_basic, but most providers that leave it out take
 	// at their revocation endpoint what they take at the token endpoint: warn
-	// only when it is listed without the method.
-	if revocationEndpoint != "" && len(md.Revocation) > 0 && !slices.Contains(md.Revocation, method) {
+	// only when it is listed without the method, and the token endpoint's
+	// warning (which says revocation fails too) has not been given.
+	if len(warnings) == 0 && revocationEndpoint != "" && len(md.Revocation) > 0 && !slices.Contains(md.Revocation, method) {
 		warnings = append(warnings, Warning{Feature: "token revocation", Text: fmt.Sprintf(
 			"the provider lists revocation_endpoint_auth_methods_supported %v, without %s, the client authentication Gatehouse uses: sign-out will likely not revoke the refresh token (the session ends all the same)",
 			md.Revocation, method)})

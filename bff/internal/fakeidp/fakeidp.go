@@ -50,6 +50,10 @@ type Provider struct {
 	// [client_secret_basic]. OmitAuthMethods leaves both out of discovery.
 	AuthMethods     []string
 	OmitAuthMethods bool
+	// RevocationAuthMethods, when set, are advertised as
+	// revocation_endpoint_auth_methods_supported instead of AuthMethods
+	// (the revocation endpoint still takes the registered method).
+	RevocationAuthMethods []string
 	// ClientAuthMethod is the one method the client is registered for, the
 	// only one the token and revocation endpoints take from it:
 	// client_secret_basic, client_secret_post or private_key_jwt. Default:
@@ -217,6 +221,9 @@ func (p *Provider) discovery(w http.ResponseWriter, _ *http.Request) {
 	if !p.OmitAuthMethods {
 		d["token_endpoint_auth_methods_supported"] = p.authMethods()
 		d["revocation_endpoint_auth_methods_supported"] = p.authMethods()
+		if p.RevocationAuthMethods != nil {
+			d["revocation_endpoint_auth_methods_supported"] = p.RevocationAuthMethods
+		}
 	}
 	if !p.NoEndSession {
 		d["end_session_endpoint"] = p.Issuer + "/v1/logout"
