@@ -42,7 +42,9 @@ func must[T any](v T, err error) T {
 	return v
 }
 
-func pemOf(typ string, der []byte) []byte { return pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}) }
+func pemOf(typ string, der []byte) []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der})
+}
 
 func TestChooseClientAuth(t *testing.T) {
 	all := []string{ClientSecretBasic, ClientSecretPost, PrivateKeyJWT}
