@@ -207,6 +207,14 @@ func (t *assertionTransport) RoundTrip(r *http.Request) (*http.Response, error) 
 	return t.base.RoundTrip(out)
 }
 
+// CloseIdleConnections closes the base transport's idle connections, so
+// that http.Client.CloseIdleConnections reaches them through the wrapper.
+func (t *assertionTransport) CloseIdleConnections() {
+	if c, ok := t.base.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
 // authMethods is what discovery says of client authentication (RFC 8414 §2).
 type authMethods struct {
 	Token      []string `json:"token_endpoint_auth_methods_supported"`

@@ -165,7 +165,7 @@ func Discover(ctx context.Context, cfg Config) (*Provider, error) {
 		return nil, fmt.Errorf("provider: no PKCE with S256 (code_challenge_methods_supported %v)", md.CodeChallengeMethodsSupported)
 	}
 	endpoint := p.Endpoint()
-	auth, warnings, err := newClientAuth(cfg, p, md.RevocationEndpoint)
+	auth, authWarnings, err := newClientAuth(cfg, p, md.RevocationEndpoint)
 	if err != nil {
 		return nil, err
 	}
@@ -190,7 +190,7 @@ func Discover(ctx context.Context, cfg Config) (*Provider, error) {
 		IssParameterSupported: md.IssParameterSupported,
 		HTTPClient:            client,
 		ClientAuth:            auth.method,
-		Warnings:              warnings,
+		Warnings:              authWarnings,
 		auth:                  auth,
 	}, nil
 }
