@@ -25,6 +25,7 @@ import (
 
 	"gatehouse/bff/internal/seal"
 	"gatehouse/bff/internal/store/redisstore"
+	"gatehouse/bff/provider"
 	"gatehouse/shared"
 )
 
@@ -40,9 +41,27 @@ type Config struct {
 	ClientID string `env:"OKTA_OAUTH2_CLIENT_ID"`
 
 	// ClientSecret is the confidential client's secret
-	// (OKTA_OAUTH2_CLIENT_SECRET, required), sent with client_secret_basic
-	// (RFC 6749 §2.3.1). Never logged.
+	// (OKTA_OAUTH2_CLIENT_SECRET; required unless a client key is set), sent
+	// with client_secret_basic or client_secret_post (RFC 6749 §2.3.1). Never
+	// logged.
 	ClientSecret string `env:"OKTA_OAUTH2_CLIENT_SECRET"`
+
+	// ClientAuth is how the BFF authenticates at the provider's token and
+	// revocation endpoints (GATEHOUSE_CLIENT_AUTH): client_secret_basic,
+	// client_secret_post or private_key_jwt; default "": chosen from the
+	// provider's token_endpoint_auth_methods_supported (provider.Config's
+	// ClientAuth says how). See clientauth.go.
+	ClientAuth string `env:"GATEHOUSE_CLIENT_AUTH"`
+
+	// ClientKeyPEM is the private key for private_key_jwt, as PEM text
+	// (GATEHOUSE_CLIENT_KEY): PKCS#8, PKCS#1 or SEC1, unencrypted; RSA of at
+	// least 2048 bits or EC P-256. Default: none. Never logged.
+	ClientKeyPEM string `env:"GATEHOUSE_CLIENT_KEY"`
+
+	// ClientKeyFile is GATEHOUSE_CLIENT_KEY_FILE: a file holding that PEM
+	// text (the Docker and Kubernetes secrets convention). Setting both is
+	// refused.
+	ClientKeyFile string `env:"GATEHOUSE_CLIENT_KEY_FILE"`
 
 	// Addr is the host:port the BFF listens on (GATEHOUSE_ADDR, default
 	// 127.0.0.1:8080).
@@ -124,6 +143,8 @@ type Config struct {
 	Keys [][]byte `env:"-"`
 	// Level is LogLevel parsed.
 	Level slog.Level `env:"-"`
+	// ClientKey is ClientKeyPEM or ClientKeyFile's key; nil without one.
+	ClientKey *provider.ClientKey `env:"-"`
 }
 
 // DefaultSessionStore is GATEHOUSE_SESSION_STORE's default: a bbolt file in
@@ -217,6 +238,7 @@ func Load(environ []string) (*Config, error) {
 
 	cfg.check(add)
 	cfg.checkStore(vars, add)
+	cfg.checkClientAuth(vars, add)
 	sort.Strings(problems)
 	if len(problems) > 0 {
 		return nil, errors.New("config: " + strings.Join(problems, "\n  "))
@@ -240,10 +262,6 @@ func (c *Config) check(add func(name, format string, args ...any)) {
 	if c.ClientID == "" {
 		add("OKTA_OAUTH2_CLIENT_ID", "is not set: copy the Client ID from your Okta app integration (General tab)")
 	}
-	if c.ClientSecret == "" {
-		add("OKTA_OAUTH2_CLIENT_SECRET", "is not set: copy the Client secret from your Okta app integration (a Web app, client authentication \"Client secret\")")
-	}
-
 	host, port, err := net.SplitHostPort(c.Addr)
 	if err != nil || port == "" {
 		add("GATEHOUSE_ADDR", "%q is not host:port (e.g. 127.0.0.1:8080, or :8080 for every interface)", c.Addr)

@@ -2,7 +2,9 @@
 // Connect Discovery 1.0), the OAuth 2.0 client configuration for the
 // authorization-code and refresh grants (golang.org/x/oauth2), the ID-token
 // verifier (github.com/coreos/go-oidc/v3), and token revocation (RFC 7009),
-// which neither library does.
+// which neither library does, and client authentication at the token and
+// revocation endpoints (clientauth.go): client_secret_basic,
+// client_secret_post or private_key_jwt, chosen from discovery or forced.
 //
 // The login flow, token refresh and sign-out all use one *Provider, so that
 // they agree on the issuer, the client and the HTTP client.
@@ -25,15 +27,27 @@ import (
 	"gatehouse/bff/internal/jwks"
 )
 
-// Config configures Discover. All fields but HTTPClient and Now are required.
+// Config configures Discover. Issuer, ClientID, RedirectURL and Scopes are
+// required, and ClientSecret or ClientKey (or both).
 type Config struct {
 	// Issuer is the issuer URL; discovery must report exactly this issuer
 	// (OpenID Connect Discovery 1.0 §4.3).
 	Issuer string
-	// ClientID and ClientSecret authenticate the BFF with
-	// client_secret_basic (RFC 6749 §2.3.1).
-	ClientID     string
+	// ClientID is the client id (RFC 6749 §2.2).
+	ClientID string
+	// ClientSecret is the client secret, for client_secret_basic and
+	// client_secret_post (RFC 6749 §2.3.1); "" when the client has none.
 	ClientSecret string
+	// ClientKey signs client assertions for private_key_jwt (RFC 7523 §2.2);
+	// nil when the client has none.
+	ClientKey *ClientKey
+	// ClientAuth is the client authentication method: ClientSecretBasic,
+	// ClientSecretPost or PrivateKeyJWT, used whether or not discovery lists
+	// it (a Warning says when it does not); or "" (the default) to choose
+	// from discovery's token_endpoint_auth_methods_supported: private_key_jwt
+	// when there is a ClientKey, else client_secret_basic, else
+	// client_secret_post. The method needs its credential.
+	ClientAuth string
 	// RedirectURL is the registered redirect URI (RFC 6749 §3.1.2).
 	RedirectURL string
 	// Scopes are asked for at sign-in; must contain "openid".
@@ -53,8 +67,9 @@ type Config struct {
 type Provider struct {
 	// Issuer is the verified issuer URL.
 	Issuer string
-	// OAuth2 is the client configuration: endpoints from discovery,
-	// client_secret_basic, the redirect URI and scopes.
+	// OAuth2 is the client configuration: endpoints from discovery, the
+	// AuthStyle of ClientAuth (no secret with private_key_jwt: HTTPClient
+	// adds the assertion), the redirect URI and scopes.
 	OAuth2 oauth2.Config
 	// Verifier verifies ID tokens: signature with a key of the provider's
 	// JWKS and an algorithm its discovery advertises (both read again, at a
@@ -75,8 +90,15 @@ type Provider struct {
 	// IssParameterSupported is authorization_response_iss_parameter_supported
 	// (RFC 9207 §3).
 	IssParameterSupported bool
-	// HTTPClient is the client used for every call to the provider.
+	// HTTPClient is the client used for every call to the provider: with
+	// private_key_jwt, Config.HTTPClient with a transport that adds a fresh
+	// client assertion to each POST to the token endpoint; else
+	// Config.HTTPClient itself.
 	HTTPClient *http.Client
+	// ClientAuth is the client authentication method used at the token and
+	// revocation endpoints: ClientSecretBasic, ClientSecretPost or
+	// PrivateKeyJWT.
+	ClientAuth string
 	// Warnings lists what discovery says will not work with this provider
 	// and configuration (sign-out that stays local, tokens that cannot be
 	// revoked, …). Start-up logs each one; none stops it.
@@ -84,6 +106,7 @@ type Provider struct {
 
 	keys     *keySet
 	userinfo *oidc.Provider
+	auth     *clientAuth
 }
 
 // Warning is one thing the provider's metadata says will not work as a
@@ -109,20 +132,22 @@ type metadata struct {
 	IssParameterSupported         bool     `json:"authorization_response_iss_parameter_supported"`
 	ScopesSupported               []string `json:"scopes_supported"`
 	GrantTypesSupported           []string `json:"grant_types_supported"`
-	TokenEndpointAuthMethods      []string `json:"token_endpoint_auth_methods_supported"`
 }
 
 // Discover fetches the issuer's discovery document and JWKS with ctx (which
 // bounds only discovery) and returns the Provider. It fails when either is
 // unreachable, the document names another issuer, lacks an authorization
-// or token endpoint, says the provider lacks PKCE with S256, or advertises
-// no signing algorithm and key the BFF can verify ID tokens with.
+// or token endpoint, says the provider lacks PKCE with S256, advertises
+// no signing algorithm and key the BFF can verify ID tokens with, or when
+// cfg lacks a field or the credential its ClientAuth needs. What discovery
+// says will not work (with the client's authentication too) is a Warning,
+// not a failure.
 func Discover(ctx context.Context, cfg Config) (*Provider, error) {
 	switch {
 	case cfg.Issuer == "":
 		return nil, errors.New("provider: Config.Issuer is required")
-	case cfg.ClientID == "" || cfg.ClientSecret == "":
-		return nil, errors.New("provider: Config.ClientID and Config.ClientSecret are required")
+	case cfg.ClientID == "":
+		return nil, errors.New("provider: Config.ClientID is required")
 	case cfg.RedirectURL == "":
 		return nil, errors.New("provider: Config.RedirectURL is required")
 	case !slices.Contains(cfg.Scopes, oidc.ScopeOpenID):
@@ -170,6 +195,14 @@ func Discover(ctx context.Context, cfg Config) (*Provider, error) {
 		return nil, err
 	}
 	keys.state.Store(st)
+	auth, authWarnings, err := newClientAuth(cfg, body, md.RevocationEndpoint)
+	if err != nil {
+		return nil, err
+	}
+	client, err := auth.httpClient(cfg.HTTPClient, md.TokenEndpoint)
+	if err != nil {
+		return nil, err
+	}
 
 	algs := make([]string, len(SigningAlgorithms))
 	for i, a := range SigningAlgorithms {
@@ -186,11 +219,11 @@ func Discover(ctx context.Context, cfg Config) (*Provider, error) {
 		Issuer: issuer,
 		OAuth2: oauth2.Config{
 			ClientID:     cfg.ClientID,
-			ClientSecret: cfg.ClientSecret,
+			ClientSecret: auth.oauth2Secret(),
 			Endpoint: oauth2.Endpoint{
 				AuthURL:   md.AuthorizationEndpoint,
 				TokenURL:  md.TokenEndpoint,
-				AuthStyle: oauth2.AuthStyleInHeader,
+				AuthStyle: auth.authStyle(),
 			},
 			RedirectURL: cfg.RedirectURL,
 			Scopes:      cfg.Scopes,
@@ -201,14 +234,16 @@ func Discover(ctx context.Context, cfg Config) (*Provider, error) {
 		RevocationEndpoint:    md.RevocationEndpoint,
 		UserinfoEndpoint:      md.UserinfoEndpoint,
 		IssParameterSupported: md.IssParameterSupported,
-		HTTPClient:            cfg.HTTPClient,
+		HTTPClient:            client,
+		ClientAuth:            auth.method,
 		keys:                  keys,
+		auth:                  auth,
 		userinfo: (&oidc.ProviderConfig{
 			IssuerURL: issuer, AuthURL: md.AuthorizationEndpoint, TokenURL: md.TokenEndpoint,
 			UserInfoURL: md.UserinfoEndpoint, JWKSURL: md.JWKSURI, Algorithms: algs,
 		}).NewProvider(oidc.ClientContext(context.Background(), cfg.HTTPClient)),
 	}
-	p.Warnings = warnings(md, cfg)
+	p.Warnings = append(authWarnings, warnings(md, cfg)...)
 	return p, nil
 }
 

@@ -15,23 +15,28 @@ import (
 var ErrNoRevocationEndpoint = errors.New("provider: no revocation_endpoint")
 
 // Revoke asks the provider to revoke token (RFC 7009 §2.1), authenticating
-// with client_secret_basic. hint is the token_type_hint: "refresh_token" or
+// the client as at the token endpoint (Provider.ClientAuth; with
+// private_key_jwt the assertion's aud is the revocation endpoint, the
+// endpoint invoked). hint is the token_type_hint: "refresh_token" or
 // "access_token". A 200 means revoked (or already invalid, §2.2); any other
-// answer is an error that does not contain the token.
+// answer is an error that contains neither the token nor the client's
+// credentials.
 func (p *Provider) Revoke(ctx context.Context, token, hint string) error {
 	if p.RevocationEndpoint == "" {
 		return ErrNoRevocationEndpoint
 	}
 	form := url.Values{"token": {token}, "token_type_hint": {hint}}
+	header := http.Header{}
+	if err := p.auth.authenticate(form, header, p.RevocationEndpoint); err != nil {
+		return fmt.Errorf("provider: revoke: %w", err)
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.RevocationEndpoint, strings.NewReader(form.Encode()))
 	if err != nil {
 		return fmt.Errorf("provider: revoke: %w", err)
 	}
+	req.Header = header
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
-	// RFC 6749 §2.3.1: the client id and secret are form-encoded before
-	// they go into the Basic credentials.
-	req.SetBasicAuth(url.QueryEscape(p.OAuth2.ClientID), url.QueryEscape(p.OAuth2.ClientSecret))
 	resp, err := p.HTTPClient.Do(req)
 	if err != nil {
 		var ue *url.Error

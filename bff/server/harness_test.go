@@ -121,6 +121,12 @@ type options struct {
 	// calls it once; for Redis, each its own client on one server). Default:
 	// one memstore on the test clock, shared by the replicas.
 	store func(t *testing.T, now func() time.Time) store.Store
+	// clientAuth, clientKey and noSecret configure the BFF's client
+	// authentication (provider.Config's ClientAuth, ClientKey, and no
+	// ClientSecret); default: the fake's secret, the method from discovery.
+	clientAuth string
+	clientKey  *provider.ClientKey
+	noSecret   bool
 }
 
 func startBFF(t *testing.T, setup func(*fakeidp.Provider)) *bff {
@@ -197,8 +203,13 @@ func (b *bff) start(t *testing.T, srv *httptest.Server) {
 	if b.opt.issuer != nil {
 		issuer = b.opt.issuer(issuer)
 	}
+	secret := fake.ClientSecret
+	if b.opt.noSecret {
+		secret = ""
+	}
 	idp, err := provider.Discover(context.Background(), provider.Config{
-		Issuer: issuer, ClientID: fake.ClientID, ClientSecret: fake.ClientSecret,
+		Issuer: issuer, ClientID: fake.ClientID, ClientSecret: secret,
+		ClientAuth: b.opt.clientAuth, ClientKey: b.opt.clientKey,
 		RedirectURL: b.public.String() + shared.PathCallback,
 		Scopes:      []string{"openid", "profile", "email", "offline_access"}, Now: clk.Now,
 		HTTPClient: &http.Client{Transport: timeoutTransport{b.providerTimeout}},

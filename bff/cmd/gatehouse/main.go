@@ -3,6 +3,14 @@
 // session, proxies the SPA's API calls with the user's access token, and
 // serves the SPA. Configuration comes from the environment; see README.md
 // and package gatehouse/bff/config.
+//
+// Usage:
+//
+//	gatehouse              serve
+//	gatehouse public-jwk   print the public JWK set of the private_key_jwt
+//	                       client key (GATEHOUSE_CLIENT_KEY or
+//	                       GATEHOUSE_CLIENT_KEY_FILE), to register at the
+//	                       provider
 package main
 
 import (
@@ -32,6 +40,13 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 {
+		if err := command(os.Args[1:], os.Environ(), os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "gatehouse:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Environ(), os.Stderr); err != nil {
@@ -83,6 +98,8 @@ func run(ctx context.Context, environ []string, stderr io.Writer) error {
 		Issuer:       cfg.Issuer,
 		ClientID:     cfg.ClientID,
 		ClientSecret: cfg.ClientSecret,
+		ClientKey:    cfg.ClientKey,
+		ClientAuth:   cfg.ClientAuth,
 		RedirectURL:  cfg.RedirectURL(),
 		Scopes:       cfg.Scopes,
 		HTTPClient:   providerClient,
@@ -91,6 +108,9 @@ func run(ctx context.Context, environ []string, stderr io.Writer) error {
 	cancel()
 	if err != nil {
 		return fmt.Errorf("OKTA_OAUTH2_ISSUER: %w (is the issuer URL right, and is the provider reachable?)", err)
+	}
+	if err := logClientAuth(log, idp, cfg.ClientKey); err != nil {
+		return err
 	}
 	for _, w := range idp.Warnings {
 		log.Warn("provider: "+w.Text, "feature", w.Feature, "issuer", idp.Issuer)

@@ -1,7 +1,9 @@
 // Package fakeidp is an OpenID provider for Go tests: discovery, JWKS, a
 // token endpoint for the authorization-code grant with PKCE and the refresh
-// grant with rotation, revocation (RFC 7009), all with client_secret_basic
-// over httptest, with hooks to make it misbehave in the ways a real provider
+// grant with rotation, revocation (RFC 7009), over httptest; the client
+// authenticates with the one method it is registered for (client_secret_basic
+// unless a test says otherwise; client_secret_post and private_key_jwt too,
+// clientauth.go), with hooks to make it misbehave in the ways a real provider
 // will not (a wrong nonce, a foreign audience, a 500, a refresh answer with
 // fields left out). Tests that can use the real dev provider (e2e/idp) use
 // that instead.
@@ -46,6 +48,26 @@ type Provider struct {
 	Issuer       string
 	ClientID     string
 	ClientSecret string
+
+	// AuthMethods are advertised as token_endpoint_auth_methods_supported
+	// and revocation_endpoint_auth_methods_supported. Default
+	// [client_secret_basic]. OmitAuthMethods leaves both out of discovery.
+	AuthMethods     []string
+	OmitAuthMethods bool
+	// RevocationAuthMethods, when set, are advertised as
+	// revocation_endpoint_auth_methods_supported instead of AuthMethods
+	// (the revocation endpoint still takes the registered method).
+	RevocationAuthMethods []string
+	// ClientAuthMethod is the one method the client is registered for, the
+	// only one the token and revocation endpoints take from it:
+	// client_secret_basic, client_secret_post or private_key_jwt. Default:
+	// the first of AuthMethods.
+	ClientAuthMethod string
+	// ClientPublicKey is the client's registered public key for
+	// private_key_jwt: an *rsa.PublicKey (RS256) or *ecdsa.PublicKey on
+	// P-256 (ES256), whose RFC 7638 thumbprint is the kid assertions must
+	// carry.
+	ClientPublicKey crypto.PublicKey
 	// Now is the provider's clock for iat/exp. Default time.Now.
 	Now func() time.Time
 	// AccessTokenTTL is the access token lifetime (expires_in). Default 1 h.
@@ -111,6 +133,8 @@ type Provider struct {
 	// userinfo endpoint.
 	accessTokens map[string]grant
 	fetches      map[string]int // discovery, jwks, userinfo
+	clientAuths  []ClientAuthentication
+	assertions   map[string]bool // jti of every client assertion taken
 }
 
 type grant struct {
@@ -144,6 +168,7 @@ func New(t testing.TB) *Provider {
 		codes:          map[string]grant{},
 		refresh:        map[string]grant{},
 		grantCalls:     map[string]int{},
+		assertions:     map[string]bool{},
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /oauth2/default/.well-known/openid-configuration", p.discovery)
@@ -221,8 +246,14 @@ func (p *Provider) discovery(w http.ResponseWriter, _ *http.Request) {
 		"userinfo_endpoint":                              p.Issuer + "/v1/userinfo",
 		"scopes_supported":                               []string{"openid", "profile", "email", "groups", "offline_access"},
 		"code_challenge_methods_supported":               []string{"S256"},
-		"token_endpoint_auth_methods_supported":          []string{"client_secret_basic"},
 		"authorization_response_iss_parameter_supported": p.IssParameterSupported,
+	}
+	if !p.OmitAuthMethods {
+		d["token_endpoint_auth_methods_supported"] = p.authMethods()
+		d["revocation_endpoint_auth_methods_supported"] = p.authMethods()
+		if p.RevocationAuthMethods != nil {
+			d["revocation_endpoint_auth_methods_supported"] = p.RevocationAuthMethods
+		}
 	}
 	if !p.NoEndSession {
 		d["end_session_endpoint"] = p.Issuer + "/v1/logout"
@@ -280,8 +311,8 @@ func (p *Provider) Authorize(t testing.TB, authURL string, u User) url.Values {
 }
 
 func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request"})
+	raw, ok := readForm(w, r)
+	if !ok {
 		return
 	}
 	grantType := r.PostForm.Get("grant_type")
@@ -299,8 +330,7 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, p.TokenStatus, map[string]string{"error": p.TokenError})
 		return
 	}
-	if !p.clientOK(r) {
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_client"})
+	if !p.clientOK(w, r, raw, "token", p.Issuer+"/v1/token") {
 		return
 	}
 	switch grantType {
@@ -311,11 +341,6 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "unsupported_grant_type"})
 	}
-}
-
-func (p *Provider) clientOK(r *http.Request) bool {
-	id, secret, ok := r.BasicAuth()
-	return ok && id == url.QueryEscape(p.ClientID) && secret == url.QueryEscape(p.ClientSecret)
 }
 
 func (p *Provider) codeGrant(w http.ResponseWriter, r *http.Request) {
@@ -403,14 +428,13 @@ func (p *Provider) Issued() []string {
 }
 
 func (p *Provider) revoke(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request"})
+	raw, ok := readForm(w, r)
+	if !ok {
 		return
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if !p.clientOK(r) {
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_client"})
+	if !p.clientOK(w, r, raw, "revocation", p.Issuer+"/v1/revoke") {
 		return
 	}
 	token := r.PostForm.Get("token")

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	jose "github.com/go-jose/go-jose/v4"
+
+	"gatehouse/bff/config"
+	"gatehouse/bff/provider"
+)
+
+// usage is what `gatehouse help` prints.
+const usage = `usage:
+  gatehouse              serve (configuration from the environment; see README.md)
+  gatehouse public-jwk   print the public JWK set of the private_key_jwt client key
+                         (GATEHOUSE_CLIENT_KEY or GATEHOUSE_CLIENT_KEY_FILE), to register
+                         at the provider
+`
+
+// command runs the subcommand args[0] with its arguments args[1:], writing
+// its output to stdout. An unknown subcommand is an error that lists the
+// known ones.
+func command(args, environ []string, stdout io.Writer) error {
+	switch args[0] {
+	case "public-jwk":
+		if len(args) > 1 {
+			return fmt.Errorf("public-jwk takes no arguments (the key comes from GATEHOUSE_CLIENT_KEY or GATEHOUSE_CLIENT_KEY_FILE)")
+		}
+		return publicJWK(environ, stdout)
+	case "help", "-h", "-help", "--help":
+		_, err := io.WriteString(stdout, usage)
+		return err
+	}
+	return fmt.Errorf("unknown command %q\n%s", args[0], strings.TrimSuffix(usage, "\n"))
+}
+
+// publicJWK writes the public JWK set of the client key that environ
+// configures, {"keys":[{kty, kid, use "sig", alg, and the public
+// parameters}]} (RFC 7517 §5), indented, to stdout: what the provider
+// registers for private_key_jwt (in Okta: the app integration's General tab,
+// Client Credentials, "Public key / Private key", Add key). It reads only
+// GATEHOUSE_CLIENT_KEY or GATEHOUSE_CLIENT_KEY_FILE, and never writes the
+// private key.
+func publicJWK(environ []string, stdout io.Writer) error {
+	key, err := config.LoadClientKey(environ)
+	if err != nil {
+		return err
+	}
+	out, err := json.MarshalIndent(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{key.PublicJWK()}}, "", "  ")
+	if err != nil {
+		return fmt.Errorf("public-jwk: %w", err)
+	}
+	_, err = fmt.Fprintf(stdout, "%s\n", out)
+	return err
+}
+
+// logClientAuth logs, once at start-up, how the BFF authenticates at the
+// provider and, when a client key is configured, its key ID and public JWK,
+// to compare with the one registered at the provider. Never the private key.
+func logClientAuth(log *slog.Logger, idp *provider.Provider, key *provider.ClientKey) error {
+	attrs := []any{"method", idp.ClientAuth, "issuer", idp.Issuer}
+	if key != nil {
+		jwk, err := json.Marshal(key.PublicJWK())
+		if err != nil {
+			return fmt.Errorf("GATEHOUSE_CLIENT_KEY: %w", err)
+		}
+		attrs = append(attrs, "kid", key.KeyID(), "public_jwk", string(jwk))
+	}
+	log.Info("client authentication", attrs...)
+	return nil
+}
