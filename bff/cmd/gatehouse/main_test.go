@@ -8,8 +8,10 @@ import (
 	"strings"
 	"testing"
 
+	"gatehouse/bff/internal/fakeidp"
 	"gatehouse/bff/internal/redistest"
 	"gatehouse/bff/internal/store/boltstore"
+	"gatehouse/bff/provider"
 )
 
 // env is a configuration that passes config.Load; the provider is never
@@ -58,5 +60,50 @@ func TestStoreThatCannotOpenStopsStartUp(t *testing.T) {
 				t.Fatalf("the Redis password is in the output: %q", msg)
 			}
 		})
+	}
+}
+
+// TestStartUpWarnsWhatWillNotWork starts the BFF against a provider without
+// end_session_endpoint, revocation_endpoint, userinfo_endpoint or
+// offline_access, up to the missing SPA: by then it has logged one warning
+// for each, saying what the user will see.
+func TestStartUpWarnsWhatWillNotWork(t *testing.T) {
+	idp := fakeidp.New(t)
+	idp.NoEndSession, idp.NoRevocation = true, true
+	idp.Discovery = func(d map[string]any) {
+		d["scopes_supported"] = []string{"openid", "profile", "email"}
+		delete(d, "userinfo_endpoint")
+	}
+	var stderr bytes.Buffer
+	err := run(context.Background(), []string{
+		"OKTA_OAUTH2_ISSUER=" + idp.Issuer,
+		"OKTA_OAUTH2_CLIENT_ID=" + idp.ClientID,
+		"OKTA_OAUTH2_CLIENT_SECRET=" + idp.ClientSecret,
+		"GATEHOUSE_ADDR=127.0.0.1:0",
+		"GATEHOUSE_SESSION_STORE=memory",
+		"GATEHOUSE_STATIC_DIR=" + t.TempDir(),
+	}, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "GATEHOUSE_STATIC_DIR") {
+		t.Fatalf("run = %v; want it to stop at the missing SPA", err)
+	}
+	log := stderr.String()
+	for feature, says := range map[string]string{
+		provider.FeatureSignOut:    "stays signed in at the provider",
+		provider.FeatureRevocation: "cannot revoke the refresh token",
+		provider.FeatureRefresh:    "ends when its access token expires",
+		provider.FeatureUserinfo:   "only the claims its ID tokens carry",
+	} {
+		line := ""
+		for l := range strings.SplitSeq(log, "\n") {
+			if strings.Contains(l, "level=WARN") && (strings.Contains(l, " feature="+feature+" ") || strings.Contains(l, `feature="`+feature+`"`)) {
+				line = l
+			}
+		}
+		if !strings.Contains(line, says) {
+			t.Errorf("start-up log has no warning for %q saying %q:\n%s", feature, says, log)
+		}
+	}
+	if n := strings.Count(log, "level=WARN"); n != 4 {
+		t.Errorf("start-up log has %d warnings; want 4:\n%s", n, log)
 	}
 }
