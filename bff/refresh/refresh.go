@@ -156,6 +156,14 @@ func (f *Refresher) refresh(ctx context.Context, rec session.Record) (session.Re
 	p := f.cfg.Provider
 	tok, err := p.OAuth2.TokenSource(p.Context(ctx), &oauth2.Token{RefreshToken: rec.Tokens.RefreshToken}).Token()
 	if err != nil {
+		if provider.Refused(err) == "invalid_client" {
+			// The provider refuses the BFF's own credentials (RFC 6749
+			// §5.2): a configuration fault of the BFF, not of this
+			// session's refresh token, which works again once the
+			// credentials are fixed. Ending the session would sign every
+			// user out at their next refresh (TestRefreshRefusals).
+			return rec, fmt.Errorf("refresh: the provider refuses this client's credentials (invalid_client): check OKTA_OAUTH2_CLIENT_ID and the client secret or key (GATEHOUSE_CLIENT_AUTH): %w", err)
+		}
 		if !provider.Unavailable(err) {
 			// A refusal: trying again with the same refresh token cannot work
 			// (RFC 6749 §5.2), so the session ends now rather than answering

@@ -501,7 +501,7 @@ func TestRefreshRefusals(t *testing.T) {
 		{400, "invalid_grant", true},
 		{400, "invalid_request", true},
 		{400, "", true},
-		{401, "invalid_client", true},
+		{401, "invalid_client", false}, // the BFF's credentials, not the session's token
 		{400, "unauthorized_client", true},
 		{400, "temporarily_unavailable", false},
 		{400, "server_error", false},
