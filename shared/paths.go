@@ -11,7 +11,7 @@ package shared
 // (GATEHOUSE_PUBLIC_URL).
 const (
 	// PathLogin starts a sign-in: GET (a top-level navigation, never a fetch),
-	// optional query parameter ParamReturnTo. Answers 302 to the OpenID
+	// optional query parameters ParamReturnTo and ParamLoginHint. Answers 302 to the OpenID
 	// provider's authorization endpoint (RFC 6749 §4.1.1, RFC 7636 §4.3).
 	PathLogin = "/auth/login"
 
@@ -60,6 +60,12 @@ const (
 	// goes after sign-in: a path on the BFF's own origin ("/orders?page=2").
 	// Anything else (another origin, "//host", a scheme) is replaced by "/".
 	ParamReturnTo = "returnTo"
+
+	// ParamLoginHint is PathLogin's optional query parameter passed on to
+	// the provider as login_hint (OpenID Connect Core §3.1.2.1): the user's
+	// email or login, so the provider's sign-in page starts with it filled
+	// in. At most 256 printable characters; otherwise it is left out.
+	ParamLoginHint = "login_hint"
 
 	// ParamError is RouteLoginError's query parameter: one Code.
 	ParamError = "error"

@@ -78,6 +78,14 @@ type Config struct {
 	// contain openid.
 	Scopes []string `env:"GATEHOUSE_SCOPES" envSeparator:" " envDefault:"openid profile email offline_access"`
 
+	// AuthParamsString is GATEHOUSE_AUTH_PARAMS: extra parameters of every
+	// authorization request, written as a URL query, e.g.
+	// "audience=https://api.example.com" (Auth0: the API the access token is
+	// for), "resource=https://api.example.com/" (RFC 8707), "prompt=login",
+	// "acr_values=…", "max_age=300", "login_hint=…", "ui_locales=…"; nothing
+	// else (provider.ParseAuthParams). Default: none.
+	AuthParamsString string `env:"GATEHOUSE_AUTH_PARAMS"`
+
 	// RoutesMap is GATEHOUSE_ROUTES: name=upstream pairs separated by commas,
 	// e.g. "orders=http://127.0.0.1:9001,billing=https://billing.internal/v2".
 	// Default: no routes.
@@ -136,6 +144,8 @@ type Config struct {
 	PublicURL *url.URL `env:"-"`
 	// Routes are RoutesMap checked and sorted by name.
 	Routes []Route `env:"-"`
+	// AuthParams is AuthParamsString parsed; nil when empty.
+	AuthParams url.Values `env:"-"`
 	// Store is SessionStore parsed.
 	Store Store `env:"-"`
 	// Keys are the session keys decoded, newest first; nil for the memory
@@ -284,6 +294,12 @@ func (c *Config) check(add func(name, format string, args ...any)) {
 		add("GATEHOUSE_PUBLIC_URL", "%v: give the origin browsers use to reach Gatehouse, e.g. https://app.example.com", err)
 	} else {
 		c.PublicURL = u
+	}
+
+	if v, err := provider.ParseAuthParams(c.AuthParamsString); err != nil {
+		add("GATEHOUSE_AUTH_PARAMS", "%v (e.g. GATEHOUSE_AUTH_PARAMS=audience=https://api.example.com&prompt=login)", err)
+	} else {
+		c.AuthParams = v
 	}
 
 	if !slices.Contains(c.Scopes, "openid") {

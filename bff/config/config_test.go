@@ -124,6 +124,10 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		{"both keys and a keys file", []string{"GATEHOUSE_SESSION_KEYS_FILE=/dev/null"}, []string{"GATEHOUSE_SESSION_KEYS_FILE: and GATEHOUSE_SESSION_KEYS are both set"}},
 		{"per-user cap", []string{"GATEHOUSE_SESSION_MAX_PER_USER=0"}, []string{"GATEHOUSE_SESSION_MAX_PER_USER:"}},
 		{"log level", []string{"GATEHOUSE_LOG_LEVEL=loud"}, []string{"GATEHOUSE_LOG_LEVEL:"}},
+		{"auth param not allowed", []string{"GATEHOUSE_AUTH_PARAMS=audience=api&foo=bar"}, []string{"GATEHOUSE_AUTH_PARAMS:", "foo is not one of", "acr_values"}},
+		{"auth param Gatehouse sets", []string{"GATEHOUSE_AUTH_PARAMS=scope=admin"}, []string{"GATEHOUSE_AUTH_PARAMS:", "scope is set by Gatehouse itself"}},
+		{"prompt none", []string{"GATEHOUSE_AUTH_PARAMS=prompt=none"}, []string{"GATEHOUSE_AUTH_PARAMS:", "login_required"}},
+		{"resource with a fragment", []string{"GATEHOUSE_AUTH_PARAMS=resource=https://api.example.com/%23x"}, []string{"GATEHOUSE_AUTH_PARAMS:", "RFC 8707"}},
 		{"unknown setting", []string{"GATEHOUSE_METRICS_ADDR=:9100"}, []string{"GATEHOUSE_METRICS_ADDR: is not a setting"}},
 		{"typo", []string{"GATEHOUSE_ROUTE=orders=http://x"}, []string{"GATEHOUSE_ROUTE: is not a setting"}},
 	}

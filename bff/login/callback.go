@@ -103,7 +103,7 @@ func (rp *RelyingParty) CallbackHandler() http.Handler {
 		}
 
 		ctx := rp.provider.Context(r.Context())
-		token, err := rp.provider.OAuth2.Exchange(ctx, code, oauth2.VerifierOption(tx.CodeVerifier))
+		token, err := rp.provider.OAuth2.Exchange(ctx, code, append(rp.provider.ExchangeOptions(), oauth2.VerifierOption(tx.CodeVerifier))...)
 		if err != nil {
 			code := shared.CodeLoginFailed
 			if provider.Unavailable(err) {

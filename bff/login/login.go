@@ -22,6 +22,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
@@ -136,7 +137,8 @@ func New(cfg Config) (*RelyingParty, error) {
 // makes a new Transaction (state, nonce, code_verifier, return path), seals
 // it into its own binding cookie, and answers 302 to the provider's
 // authorization endpoint with response_type=code,
-// code_challenge_method=S256, state and nonce. It stores nothing: a flood
+// code_challenge_method=S256, state and nonce, the configured
+// AuthParams, and login_hint from shared.ParamLoginHint when given. It stores nothing: a flood
 // of requests costs the BFF no memory.
 func (rp *RelyingParty) LoginHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -159,11 +161,25 @@ func (rp *RelyingParty) LoginHandler() http.Handler {
 			HttpOnly: true,
 			SameSite: http.SameSiteLaxMode,
 		})
-		target := rp.provider.OAuth2.AuthCodeURL(tx.State,
+		target := rp.provider.AuthCodeURL(tx.State, loginHint(r.URL.Query().Get(shared.ParamLoginHint)),
 			oauth2.S256ChallengeOption(tx.CodeVerifier),
 			oidc.Nonce(tx.Nonce))
 		http.Redirect(w, r, target, http.StatusFound)
 	})
+}
+
+// maxLoginHint bounds a login_hint taken from the query, in bytes: an email
+// address or a user name.
+const maxLoginHint = 256
+
+// loginHint returns h when it can be passed on as login_hint: at most
+// maxLoginHint bytes of printable characters; else "" (the sign-in goes on
+// without a hint).
+func loginHint(h string) string {
+	if len(h) > maxLoginHint || strings.ContainsFunc(h, func(r rune) bool { return !unicode.IsPrint(r) }) {
+		return ""
+	}
+	return h
 }
 
 // dropOldSignIns clears the oldest binding cookies of r, and those that do

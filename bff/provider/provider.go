@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -61,6 +62,10 @@ type Config struct {
 	// Log receives a line when the provider's keys are read again, or
 	// could not be. Default slog.Default().
 	Log *slog.Logger
+	// AuthParams are added to every authorization request (see
+	// ParseAuthParams, which checks them); a "resource" is sent with the
+	// code exchange too when there is exactly one (RFC 8707 §2.2).
+	AuthParams url.Values
 }
 
 // Provider is a discovered OpenID provider. Safe for concurrent use.
@@ -87,6 +92,8 @@ type Provider struct {
 	// UserinfoEndpoint is userinfo_endpoint (OpenID Connect Core §5.3), or
 	// "".
 	UserinfoEndpoint string
+	// AuthParams are Config.AuthParams.
+	AuthParams url.Values
 	// IssParameterSupported is authorization_response_iss_parameter_supported
 	// (RFC 9207 §3).
 	IssParameterSupported bool
@@ -152,6 +159,9 @@ func Discover(ctx context.Context, cfg Config) (*Provider, error) {
 		return nil, errors.New("provider: Config.RedirectURL is required")
 	case !slices.Contains(cfg.Scopes, oidc.ScopeOpenID):
 		return nil, errors.New("provider: Config.Scopes must contain openid")
+	}
+	if _, err := ParseAuthParams(cfg.AuthParams.Encode()); err != nil {
+		return nil, fmt.Errorf("provider: Config.AuthParams: %w", err)
 	}
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = &http.Client{Timeout: 10 * time.Second}
@@ -234,6 +244,7 @@ func Discover(ctx context.Context, cfg Config) (*Provider, error) {
 		RevocationEndpoint:    md.RevocationEndpoint,
 		UserinfoEndpoint:      md.UserinfoEndpoint,
 		IssParameterSupported: md.IssParameterSupported,
+		AuthParams:            cfg.AuthParams,
 		HTTPClient:            client,
 		ClientAuth:            auth.method,
 		keys:                  keys,

@@ -124,6 +124,8 @@ type options struct {
 	// clientAuth, clientKey and noSecret configure the BFF's client
 	// authentication (provider.Config's ClientAuth, ClientKey, and no
 	// ClientSecret); default: the fake's secret, the method from discovery.
+	// authParams are the provider's Config.AuthParams.
+	authParams url.Values
 	clientAuth string
 	clientKey  *provider.ClientKey
 	noSecret   bool
@@ -209,7 +211,7 @@ func (b *bff) start(t *testing.T, srv *httptest.Server) {
 	}
 	idp, err := provider.Discover(context.Background(), provider.Config{
 		Issuer: issuer, ClientID: fake.ClientID, ClientSecret: secret,
-		ClientAuth: b.opt.clientAuth, ClientKey: b.opt.clientKey,
+		ClientAuth: b.opt.clientAuth, ClientKey: b.opt.clientKey, AuthParams: b.opt.authParams,
 		RedirectURL: b.public.String() + shared.PathCallback,
 		Scopes:      []string{"openid", "profile", "email", "offline_access"}, Now: clk.Now,
 		HTTPClient: &http.Client{Transport: timeoutTransport{b.providerTimeout}},

@@ -272,3 +272,59 @@ func TestLogoutWithoutEndSessionEndpoint(t *testing.T) {
 		t.Errorf("redirectTo = %q; want / when the provider has no end_session_endpoint", out.RedirectTo)
 	}
 }
+
+// TestAuthorizationParameters: GATEHOUSE_AUTH_PARAMS reach every
+// authorization request (resource repeated, RFC 8707 §2), a single resource
+// goes with the code exchange too (§2.2), and /auth/login?login_hint= is
+// passed on (OpenID Connect Core §3.1.2.1) unless it is too long or not
+// printable.
+func TestAuthorizationParameters(t *testing.T) {
+	for _, tt := range []struct {
+		name          string
+		params        url.Values
+		wantResources []string // in the code exchange
+	}{
+		{"one resource", url.Values{"resource": {"https://api.example.com/"}, "audience": {"https://api.example.com"}, "prompt": {"login"}}, []string{"https://api.example.com/"}},
+		{"two resources", url.Values{"resource": {"https://a.example.com/", "https://b.example.com/"}, "acr_values": {"urn:mfa"}}, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			opt := long
+			opt.authParams = tt.params
+			b := startBFFWith(t, opt, nil)
+			c := b.browser(t)
+			authURL := b.startLogin(t, c, "/")
+			u, _ := url.Parse(authURL)
+			q := u.Query()
+			for name, values := range tt.params {
+				if !slices.Equal(q[name], values) {
+					t.Errorf("authorization request %s = %q; want %q", name, q[name], values)
+				}
+			}
+			if q.Get("state") == "" || q.Get("code_challenge") == "" {
+				t.Fatalf("authorization request %s lost Gatehouse's own parameters", authURL)
+			}
+			b.callback(t, c, b.idp.Authorize(t, authURL, fakeidp.Alice))
+			if status, _, _ := b.meStatus(t, c, ""); status != 200 {
+				t.Fatalf("/auth/me after sign-in = %d; want 200", status)
+			}
+			if got := b.idp.Resources(); !slices.Equal(got, tt.wantResources) {
+				t.Errorf("code exchange resource = %q; want %q", got, tt.wantResources)
+			}
+		})
+	}
+	t.Run("login_hint", func(t *testing.T) {
+		b := startBFFWith(t, options{authParams: url.Values{"login_hint": {"configured@example.com"}}}, nil)
+		for hint, want := range map[string]string{
+			"alice@example.com":      "alice@example.com",
+			"":                       "configured@example.com",
+			strings.Repeat("a", 257): "configured@example.com",
+			"alice\n@example.com":    "configured@example.com",
+		} {
+			resp := b.do(t, b.browser(t), http.MethodGet, shared.PathLogin+"?"+url.Values{shared.ParamLoginHint: {hint}}.Encode(), nil)
+			u, _ := url.Parse(resp.Header.Get("Location"))
+			if got := u.Query()["login_hint"]; len(got) != 1 || got[0] != want {
+				t.Errorf("/auth/login?login_hint=%.20q: authorization request login_hint = %q; want %q", hint, got, want)
+			}
+		}
+	})
+}

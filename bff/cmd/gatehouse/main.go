@@ -104,6 +104,7 @@ func run(ctx context.Context, environ []string, stderr io.Writer) error {
 		Scopes:       cfg.Scopes,
 		HTTPClient:   providerClient,
 		Log:          log,
+		AuthParams:   cfg.AuthParams,
 	})
 	cancel()
 	if err != nil {

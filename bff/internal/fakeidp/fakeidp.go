@@ -133,6 +133,7 @@ type Provider struct {
 	// userinfo endpoint.
 	accessTokens map[string]grant
 	fetches      map[string]int // discovery, jwks, userinfo
+	resources    []string // resource parameters of token requests (RFC 8707 §2.2)
 	clientAuths  []ClientAuthentication
 	assertions   map[string]bool // jti of every client assertion taken
 }
@@ -205,6 +206,14 @@ func (p *Provider) GrantCalls(grantType string) int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.grantCalls[grantType]
+}
+
+// Resources returns the resource parameters token requests carried, oldest
+// first (RFC 8707 §2.2).
+func (p *Provider) Resources() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.resources)
 }
 
 // Revocations returns the tokens revoked so far, oldest first.
@@ -326,6 +335,7 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 	defer p.mu.Unlock()
 	p.tokenCalls++
 	p.grantCalls[grantType]++
+	p.resources = append(p.resources, r.PostForm["resource"]...)
 	if p.TokenStatus != 0 {
 		writeJSON(w, p.TokenStatus, map[string]string{"error": p.TokenError})
 		return
