@@ -42,7 +42,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -257,7 +256,7 @@ func checkIssuer(issuer string) error {
 	}
 	switch {
 	case u.Scheme == "https":
-	case u.Scheme == "http" && isLoopback(u.Hostname()):
+	case u.Scheme == "http" && jwks.IsLoopback(u.Hostname()):
 	default:
 		return fmt.Errorf("accesstoken: Config.Issuer %q must be https (http only on a loopback host)", issuer)
 	}
@@ -281,14 +280,6 @@ func isOktaHost(host string) bool {
 		}
 	}
 	return false
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // Verifier verifies access tokens for one issuer and set of audiences. It

@@ -62,10 +62,10 @@ func discover(ctx context.Context, client *http.Client, issuer string) (exact, j
 	if doc.JWKSURI == "" {
 		return "", "", fmt.Errorf("accesstoken: issuer %q publishes no jwks_uri in its discovery document, so its tokens' signatures cannot be checked", issuer)
 	}
-	u, err := url.Parse(doc.JWKSURI)
-	if err != nil || u.Host == "" || !(u.Scheme == "https" || u.Scheme == "http" && isLoopback(u.Hostname())) {
+	if !jwks.SecureURL(doc.JWKSURI) {
 		return "", "", fmt.Errorf("accesstoken: issuer %q: jwks_uri %q is not an https URL", issuer, doc.JWKSURI)
 	}
+	u, _ := url.Parse(doc.JWKSURI)
 	iu, _ := url.Parse(issuer)
 	if strings.Trim(iu.Path, "/") == "" && u.Path == "/oauth2/v1/keys" {
 		return "", "", orgServerError(issuer)
@@ -202,16 +202,9 @@ var errRateLimited = errors.New("JWKS refetch rate limit reached")
 // skipped); a key whose "alg" is one this package never accepts is skipped
 // too.
 func (s *keySource) fetch(ctx context.Context) (*keySet, error) {
-	body, status, err := jwks.Get(ctx, s.client, s.url)
+	keys, err := jwks.Fetch(ctx, s.client, s.url)
 	if err != nil {
-		return nil, fmt.Errorf("fetch JWKS: %w", err)
-	}
-	if status != http.StatusOK {
-		return nil, fmt.Errorf("fetch JWKS %s: HTTP %d", s.url, status)
-	}
-	keys, err := jwks.Parse(body)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", s.url, err)
+		return nil, err
 	}
 	set := &keySet{byKID: make(map[string]*publicKey, len(keys)), fetched: s.now()}
 	for _, jwk := range keys {

@@ -10,9 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -105,8 +103,7 @@ func (ks *keySet) parseKeyMetadata(md keyMetadata) ([]jose.SignatureAlgorithm, e
 	if md.Issuer != ks.issuer {
 		return nil, fmt.Errorf("provider: discovery names the issuer %q; want %q", md.Issuer, ks.issuer)
 	}
-	u, err := url.Parse(md.JWKSURI)
-	if err != nil || u.Host == "" || !(u.Scheme == "https" || u.Scheme == "http" && loopback(u.Hostname())) {
+	if !jwks.SecureURL(md.JWKSURI) {
 		return nil, fmt.Errorf("provider: discovery's jwks_uri %q is not an https URL", md.JWKSURI)
 	}
 	advertised := md.Algs
@@ -132,16 +129,9 @@ func (ks *keySet) load(ctx context.Context, md keyMetadata) (*keyState, error) {
 	if err != nil {
 		return nil, err
 	}
-	body, status, err := jwks.Get(ctx, ks.client, md.JWKSURI)
+	keys, err := jwks.Fetch(ctx, ks.client, md.JWKSURI)
 	if err != nil {
-		return nil, fmt.Errorf("provider: JWKS: %w", err)
-	}
-	if status != http.StatusOK {
-		return nil, fmt.Errorf("provider: JWKS at %s: HTTP %d", md.JWKSURI, status)
-	}
-	keys, err := jwks.Parse(body)
-	if err != nil {
-		return nil, fmt.Errorf("provider: %s: %w", md.JWKSURI, err)
+		return nil, fmt.Errorf("provider: %w", err)
 	}
 	st := &keyState{algs: algs, jwksURI: md.JWKSURI, keys: keys, fetched: ks.now()}
 	if !st.usable() {
@@ -380,12 +370,4 @@ func fits(k *jose.JSONWebKey, alg jose.SignatureAlgorithm) bool {
 		return alg == jose.EdDSA
 	}
 	return false
-}
-
-func loopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

@@ -13,7 +13,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -59,6 +62,42 @@ func Get(ctx context.Context, client *http.Client, u string) ([]byte, int, error
 		return nil, resp.StatusCode, fmt.Errorf("%s: response over %d bytes", u, MaxDocumentBytes)
 	}
 	return body, resp.StatusCode, nil
+}
+
+// Fetch fetches the JWKS at u with client and parses it (Parse). An answer
+// other than 200 is an error.
+func Fetch(ctx context.Context, client *http.Client, u string) ([]jose.JSONWebKey, error) {
+	body, status, err := Get(ctx, client, u)
+	if err != nil {
+		return nil, fmt.Errorf("fetch JWKS: %w", err)
+	}
+	if status != http.StatusOK {
+		return nil, fmt.Errorf("fetch JWKS %s: HTTP %d", u, status)
+	}
+	keys, err := Parse(body)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", u, err)
+	}
+	return keys, nil
+}
+
+// SecureURL reports whether raw is an absolute https URL, or http on a
+// loopback host (localhost, 127.0.0.0/8, ::1): where keys may come from.
+func SecureURL(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	return u.Scheme == "https" || u.Scheme == "http" && IsLoopback(u.Hostname())
+}
+
+// IsLoopback reports whether host is localhost or a loopback IP address.
+func IsLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // Parse returns the public signing keys of a JWKS document, in its order.
