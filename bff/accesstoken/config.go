@@ -48,8 +48,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"gatehouse/bff/internal/jwks"
 )
 
@@ -336,9 +334,9 @@ func New(ctx context.Context, cfg Config) (*Verifier, error) {
 		now:      cfg.Now,
 		maxAge:   cfg.KeySetMaxAge,
 		interval: cfg.KeySetRefreshInterval,
-		limiter:  rate.NewLimiter(rate.Every(cfg.KeySetRefreshInterval), cfg.KeySetRefreshBurst),
 		log:      cfg.Logger,
 	}
+	v.keys.refresher = jwks.NewRefresher(v.keys.set.Load, cfg.Now, cfg.KeySetRefreshInterval, cfg.KeySetRefreshBurst)
 	set, err := v.keys.fetch(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("accesstoken: %w", err)

@@ -18,14 +18,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/sync/singleflight"
-	"golang.org/x/time/rate"
-
 	"gatehouse/bff/internal/jwks"
 )
-
-// fetchTimeout bounds one JWKS refetch, whatever the HTTP client's timeout.
-const fetchTimeout = 30 * time.Second
 
 // discover fetches the issuer's discovery document and returns the issuer
 // as the document names it and its jwks_uri, after checking that the
@@ -185,18 +179,17 @@ type keySource struct {
 	now      func() time.Time
 	maxAge   time.Duration
 	interval time.Duration
-	limiter  *rate.Limiter
 	log      *slog.Logger
+	// refresher runs the refetches: one at a time, unknown-kid ones
+	// rate-limited.
+	refresher *jwks.Refresher[*keySet]
 
 	set atomic.Pointer[keySet]
 	// staleRetry is when, in Unix nanoseconds, a failed max-age refetch may
 	// be tried again.
 	staleRetry atomic.Int64
-	flight     singleflight.Group
 	installMu  sync.Mutex
 }
-
-var errRateLimited = errors.New("JWKS refetch rate limit reached")
 
 // fetch fetches and parses the JWKS (jwks.Parse says which keys are
 // skipped); a key whose "alg" is one this package never accepts is skipped
@@ -269,43 +262,18 @@ func (s *keySource) current(ctx context.Context, now time.Time) *keySet {
 	return s.set.Load()
 }
 
-// refresh refetches the key set, unless it has changed since the caller
-// loaded seen (another refetch has just happened: its result is returned).
-// Concurrent callers share one fetch, whose leader spends a rate-limiter
-// token when limited is true. The fetch runs on a context detached from
-// ctx's cancellation (so one caller going away does not fail the others),
-// bounded by fetchTimeout and the HTTP client; ctx bounds only this
-// caller's wait.
+// refresh refetches the key set (see jwks.Refresher.Refresh), unless it
+// has changed since the caller loaded seen; limited refetches are
+// rate-limited.
 func (s *keySource) refresh(ctx context.Context, limited bool, seen *keySet) (*keySet, error) {
-	key := "max-age"
-	if limited {
-		key = "unknown-kid"
-	}
-	ch := s.flight.DoChan(key, func() (any, error) {
-		if cur := s.set.Load(); cur != seen {
-			return cur, nil
-		}
-		if limited && !s.limiter.AllowN(s.now(), 1) {
-			return nil, errRateLimited
-		}
-		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), fetchTimeout)
-		defer cancel()
-		set, err := s.fetch(fctx)
+	return s.refresher.Refresh(ctx, seen, limited, func(ctx context.Context) (*keySet, error) {
+		set, err := s.fetch(ctx)
 		if err != nil {
 			return nil, err
 		}
 		s.install(set)
 		return set, nil
 	})
-	select {
-	case r := <-ch:
-		if r.Err != nil {
-			return nil, r.Err
-		}
-		return r.Val.(*keySet), nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
 }
 
 // lookup returns the key for kid that fits alg. A kid not in set triggers
@@ -321,7 +289,7 @@ func (s *keySource) lookup(ctx context.Context, set *keySet, kid string, alg alg
 	if k == nil && kid != "" {
 		next, err := s.refresh(ctx, true, set)
 		switch {
-		case errors.Is(err, errRateLimited):
+		case errors.Is(err, jwks.ErrRateLimited):
 			return nil, fmt.Errorf("%w: kid %q (refetch rate-limited)", ErrUnknownKey, kid)
 		case err != nil:
 			s.log.LogAttrs(ctx, slog.LevelWarn, "accesstoken: JWKS refetch failed",

@@ -17,8 +17,6 @@ import (
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
-	"golang.org/x/sync/singleflight"
-	"golang.org/x/time/rate"
 
 	"gatehouse/bff/internal/jwks"
 )
@@ -77,22 +75,18 @@ type keySet struct {
 	client       *http.Client
 	now          func() time.Time
 	log          *slog.Logger
-	limiter      *rate.Limiter
+	refresher    *jwks.Refresher[*keyState]
 
 	state atomic.Pointer[keyState]
 	// staleRetry is when, in Unix nanoseconds, a failed max-age refetch may
 	// be tried again.
 	staleRetry atomic.Int64
-	flight     singleflight.Group
 }
 
-var errRateLimited = errors.New("the key set was refetched too recently")
-
 func newKeySet(issuer, clientID, discoveryURL string, client *http.Client, now func() time.Time, log *slog.Logger) *keySet {
-	return &keySet{
-		issuer: issuer, clientID: clientID, discoveryURL: discoveryURL, client: client, now: now, log: log,
-		limiter: rate.NewLimiter(rate.Every(jwks.RefreshInterval), jwks.RefreshBurst),
-	}
+	ks := &keySet{issuer: issuer, clientID: clientID, discoveryURL: discoveryURL, client: client, now: now, log: log}
+	ks.refresher = jwks.NewRefresher(ks.state.Load, now, jwks.RefreshInterval, jwks.RefreshBurst)
+	return ks
 }
 
 // parseKeyMetadata checks discovery's key metadata: the exact issuer, a
@@ -156,30 +150,16 @@ func (ks *keySet) metadata(ctx context.Context) (keyMetadata, error) {
 	return md, nil
 }
 
-// refresh reads discovery and the JWKS again and installs them, unless the
-// state changed since the caller loaded seen (then that state is returned).
-// Concurrent callers share one read; when limited, it spends a token of the
-// rate limiter. The read runs on a context detached from ctx's
-// cancellation, bounded by the HTTP client; ctx bounds only this caller's
-// wait.
+// refresh reads discovery and the JWKS again and installs them (see
+// jwks.Refresher.Refresh), unless the state changed since the caller loaded
+// seen; limited reads are rate-limited.
 func (ks *keySet) refresh(ctx context.Context, seen *keyState, limited bool) (*keyState, error) {
-	key := "max-age"
-	if limited {
-		key = "unknown"
-	}
-	ch := ks.flight.DoChan(key, func() (any, error) {
-		if cur := ks.state.Load(); cur != seen {
-			return cur, nil
-		}
-		if limited && !ks.limiter.AllowN(ks.now(), 1) {
-			return nil, errRateLimited
-		}
-		fctx := context.WithoutCancel(ctx)
-		md, err := ks.metadata(fctx)
+	return ks.refresher.Refresh(ctx, seen, limited, func(ctx context.Context) (*keyState, error) {
+		md, err := ks.metadata(ctx)
 		if err != nil {
 			return nil, err
 		}
-		st, err := ks.load(fctx, md)
+		st, err := ks.load(ctx, md)
 		if err != nil {
 			return nil, err
 		}
@@ -188,15 +168,6 @@ func (ks *keySet) refresh(ctx context.Context, seen *keyState, limited bool) (*k
 			slog.String("jwks_uri", st.jwksURI), slog.Any("algorithms", st.algs), slog.Int("keys", len(st.keys)))
 		return st, nil
 	})
-	select {
-	case r := <-ch:
-		if r.Err != nil {
-			return nil, r.Err
-		}
-		return r.Val.(*keyState), nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
 }
 
 // current returns the state, read again first when older than jwks.MaxAge
@@ -242,7 +213,7 @@ func (ks *keySet) VerifySignature(ctx context.Context, jwt string) ([]byte, erro
 	}
 	next, err := ks.refresh(ctx, st, true)
 	if err != nil {
-		if !errors.Is(err, errRateLimited) {
+		if !errors.Is(err, jwks.ErrRateLimited) {
 			ks.log.LogAttrs(ctx, slog.LevelWarn, "provider: reading the signing keys again failed", slog.String("error", err.Error()))
 		}
 		return nil, fmt.Errorf("%w (kid %q, alg %s): %w", ErrUnknownKey, h.KeyID, alg, err)
