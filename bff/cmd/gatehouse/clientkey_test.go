@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -159,20 +158,7 @@ func TestStartUpLogsClientAuth(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			idp := fakeidp.New(t)
 			idp.AuthMethods = tt.methods
-			environ := append([]string{
-				"OKTA_OAUTH2_ISSUER=" + idp.Issuer,
-				"OKTA_OAUTH2_CLIENT_ID=" + idp.ClientID,
-				"OKTA_OAUTH2_CLIENT_SECRET=" + idp.ClientSecret,
-				"GATEHOUSE_ADDR=127.0.0.1:0",
-				"GATEHOUSE_SESSION_STORE=memory",
-				"GATEHOUSE_STATIC_DIR=" + t.TempDir(),
-			}, tt.extra...)
-			var stderr bytes.Buffer
-			err := run(context.Background(), environ, &stderr)
-			if err == nil || !strings.Contains(err.Error(), "GATEHOUSE_STATIC_DIR") {
-				t.Fatalf("run = %v; want it to stop at the missing SPA", err)
-			}
-			log := stderr.String()
+			log := startUpLog(t, idp, tt.extra...)
 			for _, w := range tt.want {
 				if !strings.Contains(log, w) {
 					t.Errorf("start-up log lacks %q:\n%s", w, log)

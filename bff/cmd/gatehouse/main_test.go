@@ -74,19 +74,7 @@ func TestStartUpWarnsWhatWillNotWork(t *testing.T) {
 		d["scopes_supported"] = []string{"openid", "profile", "email"}
 		delete(d, "userinfo_endpoint")
 	}
-	var stderr bytes.Buffer
-	err := run(context.Background(), []string{
-		"OKTA_OAUTH2_ISSUER=" + idp.Issuer,
-		"OKTA_OAUTH2_CLIENT_ID=" + idp.ClientID,
-		"OKTA_OAUTH2_CLIENT_SECRET=" + idp.ClientSecret,
-		"GATEHOUSE_ADDR=127.0.0.1:0",
-		"GATEHOUSE_SESSION_STORE=memory",
-		"GATEHOUSE_STATIC_DIR=" + t.TempDir(),
-	}, &stderr)
-	if err == nil || !strings.Contains(err.Error(), "GATEHOUSE_STATIC_DIR") {
-		t.Fatalf("run = %v; want it to stop at the missing SPA", err)
-	}
-	log := stderr.String()
+	log := startUpLog(t, idp)
 	for feature, says := range map[string]string{
 		provider.FeatureSignOut:    "stays signed in at the provider",
 		provider.FeatureRevocation: "cannot revoke the refresh token",
@@ -106,4 +94,23 @@ func TestStartUpWarnsWhatWillNotWork(t *testing.T) {
 	if n := strings.Count(log, "level=WARN"); n != 4 {
 		t.Errorf("start-up log has %d warnings; want 4:\n%s", n, log)
 	}
+}
+
+// startUpLog runs the BFF against idp, with extra settings, up to the SPA,
+// which is missing, so run stops there, and returns what it logged by then.
+func startUpLog(t *testing.T, idp *fakeidp.Provider, extra ...string) string {
+	t.Helper()
+	var stderr bytes.Buffer
+	err := run(context.Background(), append([]string{
+		"OKTA_OAUTH2_ISSUER=" + idp.Issuer,
+		"OKTA_OAUTH2_CLIENT_ID=" + idp.ClientID,
+		"OKTA_OAUTH2_CLIENT_SECRET=" + idp.ClientSecret,
+		"GATEHOUSE_ADDR=127.0.0.1:0",
+		"GATEHOUSE_SESSION_STORE=memory",
+		"GATEHOUSE_STATIC_DIR=" + t.TempDir(),
+	}, extra...), &stderr)
+	if err == nil || !strings.Contains(err.Error(), "GATEHOUSE_STATIC_DIR") {
+		t.Fatalf("run = %v; want it to stop at the missing SPA", err)
+	}
+	return stderr.String()
 }
