@@ -139,6 +139,7 @@ type metadata struct {
 	IssParameterSupported         bool     `json:"authorization_response_iss_parameter_supported"`
 	ScopesSupported               []string `json:"scopes_supported"`
 	GrantTypesSupported           []string `json:"grant_types_supported"`
+	BackChannelLogoutSupported    bool     `json:"backchannel_logout_supported"`
 }
 
 // Discover fetches the issuer's discovery document and JWKS with ctx (which

@@ -36,6 +36,9 @@ func warnings(md metadata, cfg Config) []Warning {
 	} else {
 		w = append(w, Warning{FeatureRefresh, "GATEHOUSE_SCOPES does not ask for offline_access: the provider issues no refresh token, and a session ends when its access token expires; add offline_access to stay signed in"})
 	}
+	if !md.BackChannelLogoutSupported {
+		w = append(w, Warning{FeatureBackChannel, "the provider does not say it supports back-channel logout (backchannel_logout_supported): a sign-out at the provider, or in another app of the same provider session, does not end Gatehouse sessions; they end at their next refresh or when idle"})
+	}
 	if md.UserinfoEndpoint == "" && (slices.Contains(cfg.Scopes, "profile") || slices.Contains(cfg.Scopes, "email")) {
 		w = append(w, Warning{FeatureUserinfo, "the provider has no userinfo_endpoint: the profile shows only the claims its ID tokens carry"})
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -16,6 +17,9 @@ import (
 // usage is what `gatehouse help` prints.
 const usage = `usage:
   gatehouse              serve (configuration from the environment; see README.md)
+  gatehouse check        check the configuration, the provider's discovery and keys, and
+                         the session store; print each finding and what to do; exit 1 on
+                         any failure
   gatehouse public-jwk   print the public JWK set of the private_key_jwt client key
                          (GATEHOUSE_CLIENT_KEY or GATEHOUSE_CLIENT_KEY_FILE), to register
                          at the provider
@@ -31,6 +35,11 @@ func command(args, environ []string, stdout io.Writer) error {
 			return fmt.Errorf("public-jwk takes no arguments (the key comes from GATEHOUSE_CLIENT_KEY or GATEHOUSE_CLIENT_KEY_FILE)")
 		}
 		return publicJWK(environ, stdout)
+	case "check":
+		if len(args) > 1 {
+			return fmt.Errorf("check takes no arguments (the configuration comes from the environment)")
+		}
+		return check(context.Background(), environ, stdout)
 	case "help", "-h", "-help", "--help":
 		_, err := io.WriteString(stdout, usage)
 		return err

@@ -7,6 +7,8 @@
 // Usage:
 //
 //	gatehouse              serve
+//	gatehouse check        check the configuration, the provider and the
+//	                       session store, print each finding
 //	gatehouse public-jwk   print the public JWK set of the private_key_jwt
 //	                       client key (GATEHOUSE_CLIENT_KEY or
 //	                       GATEHOUSE_CLIENT_KEY_FILE), to register at the

@@ -133,7 +133,7 @@ type Provider struct {
 	// userinfo endpoint.
 	accessTokens map[string]grant
 	fetches      map[string]int // discovery, jwks, userinfo
-	resources    []string // resource parameters of token requests (RFC 8707 §2.2)
+	resources    []string       // resource parameters of token requests (RFC 8707 §2.2)
 	clientAuths  []ClientAuthentication
 	assertions   map[string]bool // jti of every client assertion taken
 }
@@ -253,6 +253,7 @@ func (p *Provider) discovery(w http.ResponseWriter, _ *http.Request) {
 		"subject_types_supported":                        []string{"public"},
 		"id_token_signing_alg_values_supported":          []string{string(alg)},
 		"userinfo_endpoint":                              p.Issuer + "/v1/userinfo",
+		"backchannel_logout_supported":                   true,
 		"scopes_supported":                               []string{"openid", "profile", "email", "groups", "offline_access"},
 		"code_challenge_methods_supported":               []string{"S256"},
 		"authorization_response_iss_parameter_supported": p.IssParameterSupported,
