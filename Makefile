@@ -3,7 +3,8 @@
 #   make run     build everything, start the dev OpenID provider (unless
 #                OKTA_OAUTH2_ISSUER points at a real one), the demo API and the
 #                BFF; Ctrl-C stops all three.
-#   make test    go vet, go test ./..., and the Playwright suites in Chromium.
+#   make test    go vet, go test ./... (and e2e/zitadel-op's), and the
+#                Playwright suites in Chromium.
 #   make build   the BFF and demo-API binaries in bin/, the WASM in static/web/.
 #   make bin/zitadel-op  the e2e suite's second OpenID provider (zitadel/oidc's
 #                example provider, a Go module of its own in e2e/zitadel-op);
@@ -66,6 +67,7 @@ vet:
 
 gotest: redis
 	$(GO) test ./...
+	cd e2e/zitadel-op && $(GO) test ./...
 
 # Debian's Chromium: Playwright cannot download its own browser here.
 chromium:

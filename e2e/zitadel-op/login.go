@@ -93,7 +93,7 @@ func (l *login) check(w http.ResponseWriter, r *http.Request) {
 	}
 	value := rand.Text()
 	l.store.mu.Lock()
-	l.store.sessions[value] = providerSession{userID: req.GetSubject(), expires: time.Now().Add(sessionTTL)}
+	l.store.sessions[value] = providerSession{userID: req.GetSubject(), expires: l.store.now().Add(sessionTTL)}
 	l.store.mu.Unlock()
 	http.SetCookie(w, &http.Cookie{
 		Name: sessionCookie, Value: value, Path: "/",
@@ -112,7 +112,7 @@ func (l *login) sessionUser(r *http.Request, id string) *storage.User {
 	l.store.mu.Lock()
 	s, ok := l.store.sessions[c.Value]
 	l.store.mu.Unlock()
-	if !ok || !time.Now().Before(s.expires) {
+	if !ok || !l.store.now().Before(s.expires) {
 		return nil
 	}
 	req, err := l.store.AuthRequestByID(r.Context(), id)

@@ -108,7 +108,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	handler, err := newHandler(cfg)
+	handler, err := newHandler(cfg, time.Now)
 	if err != nil {
 		return err
 	}
@@ -133,7 +133,8 @@ func run() error {
 }
 
 // newHandler wires the provider, its login pages and the /__dev endpoints.
-func newHandler(cfg config) (http.Handler, error) {
+// now is the clock of access-token expiry and provider sessions.
+func newHandler(cfg config, now func() time.Time) (http.Handler, error) {
 	// The example's clients, with our URIs (example/server/main.go registers
 	// the same three).
 	storage.RegisterClients(
@@ -142,7 +143,7 @@ func newHandler(cfg config) (http.Handler, error) {
 		storage.WebClient("api", "secret", cfg.redirectURIs...),
 	)
 	users := storage.NewUserStore(cfg.issuer)
-	store := newTestStorage(storage.NewStorage(users), users, cfg.postLogoutRedirectURIs, cfg.accessTokenTTL)
+	store := newTestStorage(storage.NewStorage(users), users, cfg.postLogoutRedirectURIs, cfg.accessTokenTTL, now)
 
 	// op.Config as the example's newOP sets it (exampleop/op.go), without the
 	// device authorization grant, which the example's own pages serve.

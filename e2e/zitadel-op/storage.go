@@ -27,6 +27,7 @@ type testStorage struct {
 	users                  storage.UserStore
 	postLogoutRedirectURIs []string
 	accessTokenTTL         time.Duration
+	now                    func() time.Time // the clock of the shortened expiry and of provider sessions
 
 	mu            sync.Mutex
 	accessTokens  []issuedToken // newest last
@@ -48,12 +49,13 @@ type issuedToken struct {
 	expiry    time.Time
 }
 
-func newTestStorage(s *storage.Storage, users storage.UserStore, postLogoutRedirectURIs []string, accessTokenTTL time.Duration) *testStorage {
+func newTestStorage(s *storage.Storage, users storage.UserStore, postLogoutRedirectURIs []string, accessTokenTTL time.Duration, now func() time.Time) *testStorage {
 	return &testStorage{
 		Storage:                s,
 		users:                  users,
 		postLogoutRedirectURIs: postLogoutRedirectURIs,
 		accessTokenTTL:         accessTokenTTL,
+		now:                    now,
 		tokenRequests:          map[string]int{},
 		sessions:               map[string]providerSession{},
 	}
@@ -104,7 +106,7 @@ func (s *testStorage) CreateAccessAndRefreshTokens(ctx context.Context, req op.T
 
 // issued records access token id and returns its shortened expiry.
 func (s *testStorage) issued(id, subject, grant string, exp time.Time) time.Time {
-	now := time.Now()
+	now := s.now()
 	if short := now.Add(s.accessTokenTTL); short.Before(exp) {
 		exp = short
 	}
@@ -125,7 +127,7 @@ func (s *testStorage) expired(tokenID string) bool {
 	defer s.mu.Unlock()
 	for _, t := range s.accessTokens {
 		if t.ID == tokenID {
-			return !time.Now().Before(t.expiry)
+			return !s.now().Before(t.expiry)
 		}
 	}
 	return false // not ours: the example's storage decides
