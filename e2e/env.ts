@@ -131,7 +131,7 @@ export const ZITADEL_CLIENT_ID = 'web';
 export const ZITADEL_CLIENT_SECRET = 'secret';
 /** Access-token lifetime at the zitadel OP, in seconds (the example's is 300). */
 export const ZITADEL_ACCESS_TOKEN_TTL = 15;
-/** The example's user (example/server/storage/user.go); its name comes from the issuer's host. */
+/** The example storage's user; its name comes from the issuer's host. */
 export const ZITADEL_USER = {
   username: 'test-user@localhost',
   password: 'verysecure',

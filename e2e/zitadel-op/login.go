@@ -40,7 +40,7 @@ func withProviderSession(next http.Handler) http.Handler {
 
 // login serves the sign-in page, /login/username?authRequestID=<id>, where
 // the example's clients send the browser (their LoginURL). It is the
-// example's page (exampleop/login.go) with a provider session: a browser
+// example's page with a provider session: a browser
 // that signed in before, and whose session no logout ended, is signed in
 // again without the form, unless the request asks for a fresh
 // authentication (prompt=login or max_age, OpenID Connect Core §3.1.2.1).
@@ -126,7 +126,7 @@ func (l *login) sessionUser(r *http.Request, id string) *storage.User {
 	return l.store.users.GetUserByID(s.userID)
 }
 
-// page is the example's sign-in form (exampleop/templates/login.html), with
+// page is the example's sign-in form, with
 // its error in an alert.
 var page = template.Must(template.New("login").Parse(`<!DOCTYPE html>
 <html lang="en">

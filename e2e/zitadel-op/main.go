@@ -1,7 +1,7 @@
 // Command zitadel-op is the e2e suite's second OpenID provider: the OpenID
 // provider of github.com/zitadel/oidc/v3 (package op) on that module's
-// example in-memory storage (example/server/storage), wired the way its
-// example main (example/server/exampleop) does, with what the Playwright
+// example in-memory storage (package storage), wired the way the module's
+// example OpenID provider is, with what the Playwright
 // project "zitadel" (e2e/tests/zitadel.spec.ts) needs on top:
 //
 //   - it listens on one loopback address only (ZITADEL_OP_ADDR);
@@ -74,7 +74,7 @@ func loadConfig() (config, error) {
 	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
 		return c, fmt.Errorf("ZITADEL_OP_ADDR %q: give a loopback IP address and a port, e.g. 127.0.0.1:9102", c.addr)
 	}
-	// The example's issuer: http://localhost:<port>/ (example/server/main.go).
+	// The example's issuer: http://localhost:<port>/.
 	c.issuer = envOr("ZITADEL_OP_ISSUER", "http://localhost:"+port+"/")
 	if u, err := url.Parse(c.issuer); err != nil || u.Scheme == "" || u.Host == "" {
 		return c, fmt.Errorf("ZITADEL_OP_ISSUER %q: give an absolute URL", c.issuer)
@@ -135,8 +135,7 @@ func run() error {
 // newHandler wires the provider, its login pages and the /__dev endpoints.
 // now is the clock of access-token expiry and provider sessions.
 func newHandler(cfg config, now func() time.Time) (http.Handler, error) {
-	// The example's clients, with our URIs (example/server/main.go registers
-	// the same three).
+	// The example's three clients, with our URIs.
 	storage.RegisterClients(
 		storage.NativeClient("native", cfg.redirectURIs...),
 		storage.WebClient("web", "secret", cfg.redirectURIs...),
@@ -145,8 +144,8 @@ func newHandler(cfg config, now func() time.Time) (http.Handler, error) {
 	users := storage.NewUserStore(cfg.issuer)
 	store := newTestStorage(storage.NewStorage(users), users, cfg.postLogoutRedirectURIs, cfg.accessTokenTTL, now)
 
-	// op.Config as the example's newOP sets it (exampleop/op.go), without the
-	// device authorization grant, which the example's own pages serve.
+	// op.Config as the example sets it, without the device authorization
+	// grant, whose pages are the example's own.
 	provider, err := op.NewProvider(&op.Config{
 		CryptoKey:                sha256.Sum256([]byte("test")),
 		CryptoKeyId:              "key1",

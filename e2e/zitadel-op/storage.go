@@ -43,7 +43,7 @@ var _ op.Storage = (*testStorage)(nil)
 type issuedToken struct {
 	ID        string `json:"id"`
 	Subject   string `json:"sub"`
-	Grant     string `json:"grant"` // authorization_code or refresh_token
+	Grant     string `json:"grant,omitempty"` // authorization_code or refresh_token, when a refresh token came with it
 	IssuedAt  int64  `json:"issued_at"`
 	ExpiresAt int64  `json:"expires_at"`
 	expiry    time.Time
