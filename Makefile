@@ -3,8 +3,12 @@
 #   make run     build everything, start the dev OpenID provider (unless
 #                OKTA_OAUTH2_ISSUER points at a real one), the demo API and the
 #                BFF; Ctrl-C stops all three.
-#   make test    go vet, go test ./..., and the Playwright suites in Chromium.
+#   make test    go vet, go test ./... (and e2e/zitadel-op's), and the
+#                Playwright suites in Chromium.
 #   make build   the BFF and demo-API binaries in bin/, the WASM in static/web/.
+#   make bin/zitadel-op  the e2e suite's second OpenID provider (zitadel/oidc's
+#                example provider, a Go module of its own in e2e/zitadel-op);
+#                `make e2e` builds it.
 #   make bench   the Go benchmarks.
 #
 # Needs Go and Node; installs the npm packages on first use, and Debian's
@@ -21,6 +25,7 @@ WASM := static/web/app.wasm
 GO_SOURCES := $(shell find bff web shared -name '*.go' -not -name '*_test.go') go.mod go.sum
 WEB_SOURCES := $(shell find web shared -name '*.go' -not -name '*_test.go') $(wildcard web/*.js) go.mod go.sum
 NODE_MODULES := e2e/node_modules/.package-lock.json
+ZITADEL_OP_SOURCES := $(wildcard e2e/zitadel-op/*.go) e2e/zitadel-op/go.mod e2e/zitadel-op/go.sum
 
 .PHONY: all build run test vet gotest e2e deps chromium redis bench clean
 
@@ -33,6 +38,10 @@ bin/gatehouse: $(GO_SOURCES)
 
 bin/demo-api: $(GO_SOURCES)
 	$(GO) build -trimpath -o $@ ./bff/cmd/demo-api
+
+# A nested module: the gatehouse module does not depend on zitadel/oidc.
+bin/zitadel-op: $(ZITADEL_OP_SOURCES)
+	cd e2e/zitadel-op && $(GO) build -trimpath -o ../../bin/zitadel-op .
 
 $(WASM): $(WEB_SOURCES)
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o $@ ./web/wasm
@@ -54,9 +63,11 @@ run: deps build
 vet:
 	$(GO) vet ./...
 	GOOS=js GOARCH=wasm $(GO) vet ./web/... ./shared/...
+	cd e2e/zitadel-op && $(GO) vet ./...
 
 gotest: redis
 	$(GO) test ./...
+	cd e2e/zitadel-op && $(GO) test ./...
 
 # Debian's Chromium: Playwright cannot download its own browser here.
 chromium:
@@ -82,7 +93,7 @@ redis:
 	  fi; \
 	fi
 
-e2e: deps build chromium redis
+e2e: deps build bin/zitadel-op chromium redis
 	cd e2e && npx playwright test
 
 test: vet gotest e2e

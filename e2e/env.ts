@@ -113,3 +113,58 @@ export async function setAccessTokenTTL(seconds: number | null): Promise<void> {
   });
   if (res.status !== 200) throw new Error(`PUT /__dev/settings: ${res.status} ${await res.text()}`);
 }
+
+// The second provider: zitadel/oidc's example OpenID provider (zitadel-op/, built to
+// bin/zitadel-op), with a BFF of its own, for the Playwright project "zitadel"
+// (tests/zitadel.spec.ts). Its issuer is the example's, trailing slash included; the OP listens on
+// 127.0.0.1 only, and browsers reach it as localhost.
+
+export const ZITADEL_PORT = 9102;
+/** Where the OP listens; the BFF's proxy route to it uses this address too. */
+export const ZITADEL_ORIGIN = `http://127.0.0.1:${ZITADEL_PORT}`;
+export const ZITADEL_ISSUER = `http://localhost:${ZITADEL_PORT}/`;
+/** The issuer's browser origin (the issuer without its trailing slash). */
+export const ZITADEL_ISSUER_ORIGIN = `http://localhost:${ZITADEL_PORT}`;
+export const ZITADEL_DISCOVERY_URL = `${ZITADEL_ORIGIN}/.well-known/openid-configuration`;
+/** The example's confidential client (client_secret_basic). */
+export const ZITADEL_CLIENT_ID = 'web';
+export const ZITADEL_CLIENT_SECRET = 'secret';
+/** Access-token lifetime at the zitadel OP, in seconds (the example's is 300). */
+export const ZITADEL_ACCESS_TOKEN_TTL = 15;
+/** The example storage's user; its name comes from the issuer's host. */
+export const ZITADEL_USER = {
+  username: 'test-user@localhost',
+  password: 'verysecure',
+  sub: 'id1',
+  name: 'Test User',
+  email: 'test-user@zitadel.ch',
+} as const;
+
+export const ZITADEL_BFF_PORT = 8187;
+export const ZITADEL_BFF_ORIGIN = `http://localhost:${ZITADEL_BFF_PORT}`;
+
+/** The zitadel OP's environment (zitadel-op/main.go). */
+export const zitadelEnv: Record<string, string> = {
+  ZITADEL_OP_ADDR: `127.0.0.1:${ZITADEL_PORT}`,
+  ZITADEL_OP_ISSUER: ZITADEL_ISSUER,
+  ZITADEL_OP_REDIRECT_URIS: `${ZITADEL_BFF_ORIGIN}/auth/callback`,
+  ZITADEL_OP_POST_LOGOUT_REDIRECT_URIS: `${ZITADEL_BFF_ORIGIN}/`,
+  ZITADEL_OP_ACCESS_TOKEN_TTL: `${ZITADEL_ACCESS_TOKEN_TTL}s`,
+};
+
+/**
+ * The environment of the zitadel OP's BFF: the same binary, its sessions in memory, and one route,
+ * "op", whose upstream is the OP itself, so that /api/op/userinfo reaches the OP's userinfo
+ * endpoint (OpenID Connect Core §5.3), which answers 200 only to a valid access token.
+ */
+export const zitadelBffEnv: Record<string, string> = {
+  OKTA_OAUTH2_ISSUER: ZITADEL_ISSUER,
+  OKTA_OAUTH2_CLIENT_ID: ZITADEL_CLIENT_ID,
+  OKTA_OAUTH2_CLIENT_SECRET: ZITADEL_CLIENT_SECRET,
+  GATEHOUSE_ADDR: `127.0.0.1:${ZITADEL_BFF_PORT}`,
+  GATEHOUSE_PUBLIC_URL: ZITADEL_BFF_ORIGIN,
+  GATEHOUSE_ROUTES: `op=${ZITADEL_ORIGIN}`,
+  GATEHOUSE_SESSION_STORE: 'memory',
+  GATEHOUSE_SESSION_KEYS: SESSION_KEYS,
+  GATEHOUSE_LOG_LEVEL: process.env.E2E_SERVER_LOGS ? 'info' : 'warn',
+};

@@ -2,12 +2,19 @@ import { defineConfig, devices } from '@playwright/test';
 
 import {
   BFF_PORT, bffEnv, DEMO_API_ADDR, demoApiEnv, IDP_DISCOVERY_URL, idpEnv, REDIS_PORT,
+  ZITADEL_BFF_ORIGIN, ZITADEL_BFF_PORT, ZITADEL_DISCOVERY_URL, zitadelBffEnv, zitadelEnv,
 } from './env';
+import type { ProjectOptions } from './tests/fixtures';
 
 // The servers of a run, started in this order (each waits for the one before: the demo API and
 // the BFF read the provider's discovery document at start-up) and stopped by Playwright at the
-// end. The Go binaries come from `make build` (`make test` builds them first); they run from the
-// repository root so that the BFF finds static/web/app.wasm.
+// end. The Go binaries come from `make build` and `make bin/zitadel-op` (`make test` builds them
+// first); they run from the repository root so that the BFF finds static/web/app.wasm.
+//
+// Two providers: the dev provider (idp/, an Okta look-alike) behind the run's main BFF, for the
+// project "chromium"; and zitadel/oidc's example OpenID provider (zitadel-op/) behind a second BFF
+// of its own, the same binary, for the project "zitadel". Every server starts whichever project
+// runs.
 const logs = process.env.E2E_SERVER_LOGS ? ('pipe' as const) : ('ignore' as const);
 const webServer = [
   {
@@ -58,9 +65,52 @@ const webServer = [
     stderr: 'pipe' as const,
     gracefulShutdown: { signal: 'SIGTERM' as const, timeout: 5_000 },
   },
+  {
+    // zitadel/oidc's example provider on its in-memory storage (zitadel-op/main.go).
+    name: 'zitadel OP',
+    command: 'bin/zitadel-op',
+    cwd: '..',
+    url: ZITADEL_DISCOVERY_URL,
+    env: zitadelEnv,
+    reuseExistingServer: false,
+    timeout: 30_000,
+    stdout: logs,
+    stderr: 'pipe' as const,
+    gracefulShutdown: { signal: 'SIGTERM' as const, timeout: 5_000 },
+  },
+  {
+    name: 'BFF for the zitadel OP',
+    command: 'bin/gatehouse',
+    cwd: '..',
+    url: `http://127.0.0.1:${ZITADEL_BFF_PORT}/healthz`,
+    env: zitadelBffEnv,
+    reuseExistingServer: false,
+    timeout: 30_000,
+    stdout: logs,
+    stderr: 'pipe' as const,
+    gracefulShutdown: { signal: 'SIGTERM' as const, timeout: 5_000 },
+  },
 ];
 
-export default defineConfig({
+/** Debian's Chromium (Playwright cannot download its own here), for both projects. */
+const chromium = {
+  ...devices['Desktop Chrome'],
+  launchOptions: {
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  },
+};
+
+export default defineConfig<ProjectOptions>({
   testDir: 'tests',
   workers: 1,
   fullyParallel: false,
@@ -75,23 +125,16 @@ export default defineConfig({
   },
   projects: [
     {
+      // The dev provider's BFF: every spec but zitadel.spec.ts.
       name: 'chromium',
-      use: {
-        ...devices['Desktop Chrome'],
-        launchOptions: {
-          executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-          args: [
-            '--headless',
-            '--no-sandbox',
-            '--disable-gpu',
-            '--disable-quic',
-            '--no-first-run',
-            '--disable-background-networking',
-            '--disable-component-update',
-            '--disable-sync',
-          ],
-        },
-      },
+      testIgnore: /zitadel\.spec\.ts$/,
+      use: chromium,
+    },
+    {
+      // zitadel/oidc's example provider and its own BFF: `npx playwright test --project zitadel`.
+      name: 'zitadel',
+      testMatch: /zitadel\.spec\.ts$/,
+      use: { ...chromium, bffOrigin: ZITADEL_BFF_ORIGIN },
     },
   ],
   webServer,

@@ -1,5 +1,6 @@
 // Fixtures and helpers for the suites that run the whole stack: the real BFF binary, the demo
-// API and the dev provider, in Chromium.
+// API and the dev provider, in Chromium; and for zitadel.spec.ts, which runs a second BFF against
+// zitadel/oidc's example provider (the project option bffOrigin says which BFF a test uses).
 import { expect, test as base, type APIResponse, type Page, type Response } from '@playwright/test';
 
 import { BFF_ORIGIN, IDP_ORIGIN, USERS } from '../env';
@@ -41,10 +42,10 @@ export function parseSetCookie(url: string, header: string): SetCookie {
   return { url, name: pair.slice(0, eq).trim(), value: pair.slice(eq + 1).trim(), attributes };
 }
 
-async function record(traffic: Traffic, response: Response): Promise<void> {
+async function record(traffic: Traffic, response: Response, bffOrigin: string): Promise<void> {
   const url = response.url();
   const headers = await response.headersArray().catch(() => []);
-  if (url.startsWith(`${BFF_ORIGIN}/`)) {
+  if (url.startsWith(`${bffOrigin}/`)) {
     for (const h of headers) {
       if (h.name.toLowerCase() === 'set-cookie') {
         for (const line of h.value.split('\n')) traffic.bffCookies.push(parseSetCookie(url, line));
@@ -66,14 +67,24 @@ async function record(traffic: Traffic, response: Response): Promise<void> {
 }
 
 /**
+ * The project's options (playwright.config.ts sets them per project). `bffOrigin` is the origin of
+ * the BFF that the project's tests sign in through: BFF_ORIGIN, or ZITADEL_BFF_ORIGIN for the
+ * "zitadel" project.
+ */
+export interface ProjectOptions {
+  bffOrigin: string;
+}
+
+/**
  * `traffic` records what the page receives; after each test it checks what must always hold:
  * every cookie the BFF set is __Host-, Secure, HttpOnly, Path=/, without Domain, SameSite=Strict
  * for the session and Lax for the short-lived login cookies (field case F06); and the page had no
  * uncaught error and no Content-Security-Policy violation.
  */
-export const test = base.extend<{ traffic: Traffic }>({
+export const test = base.extend<{ traffic: Traffic } & ProjectOptions>({
+  bffOrigin: [BFF_ORIGIN, { option: true }],
   traffic: [
-    async ({ page }, use) => {
+    async ({ page, bffOrigin }, use) => {
       const pending: Promise<void>[] = [];
       // The URLs of the responses still being recorded.
       const recording = new Map<Response, string>();
@@ -95,7 +106,7 @@ export const test = base.extend<{ traffic: Traffic }>({
       };
       page.on('response', (r) => {
         recording.set(r, r.url());
-        pending.push(record(traffic, r).finally(() => { recording.delete(r); }));
+        pending.push(record(traffic, r, bffOrigin).finally(() => { recording.delete(r); }));
       });
       page.on('pageerror', (e) => traffic.errors.push(`page error: ${e.message}`));
       page.on('console', (m) => {
@@ -139,16 +150,19 @@ export async function signInAt(page: Page, path: string, user: User): Promise<vo
   await expect(page).toHaveURL(`${BFF_ORIGIN}${path}`);
 }
 
-/** GET /auth/me with the page's cookies, from the page itself. */
-export async function me(page: Page): Promise<{ status: number; body: any }> {
+/** GET /auth/me with the page's cookies, from the page itself; origin is the BFF's (default BFF_ORIGIN). */
+export async function me(page: Page, origin = BFF_ORIGIN): Promise<{ status: number; body: any }> {
   return page.evaluate(async (url) => {
     const r = await fetch(url, { cache: 'no-store' });
     return { status: r.status, body: await r.json() };
-  }, `${BFF_ORIGIN}/auth/me`);
+  }, `${origin}/auth/me`);
 }
 
-/** A fetch from the page to the BFF, as the SPA makes it (X-CSRF: 1 unless csrf is false). */
-export async function api(page: Page, path: string, opts: { method?: string; csrf?: boolean } = {}): Promise<{ status: number; body: any }> {
+/**
+ * A fetch from the page to the BFF at opts.origin (default BFF_ORIGIN), as the SPA makes it
+ * (X-CSRF: 1 unless csrf is false).
+ */
+export async function api(page: Page, path: string, opts: { method?: string; csrf?: boolean; origin?: string } = {}): Promise<{ status: number; body: any }> {
   return page.evaluate(async ({ url, method, csrf }) => {
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (csrf) headers['X-CSRF'] = '1';
@@ -157,7 +171,7 @@ export async function api(page: Page, path: string, opts: { method?: string; csr
     let body: unknown = text;
     try { body = JSON.parse(text); } catch { /* not JSON */ }
     return { status: r.status, body };
-  }, { url: `${BFF_ORIGIN}${path}`, method: opts.method ?? 'GET', csrf: opts.csrf ?? true });
+  }, { url: `${opts.origin ?? BFF_ORIGIN}${path}`, method: opts.method ?? 'GET', csrf: opts.csrf ?? true });
 }
 
 /** A token the dev provider issued (GET /__dev/tokens). */
