@@ -67,15 +67,20 @@ test('a signed-out visit to /profile signs in at the zitadel OP and comes back t
   await expect(page).toHaveURL(`${BFF}/profile`);
   const main = page.getByRole('main');
   await expect(main.getByRole('heading', { level: 1, name: 'Profile' })).toBeVisible();
+  // The profile comes from the userinfo endpoint, which the BFF asks once at sign-in because the
+  // ID token has no profile claims (OpenID Connect Core §5.3).
+  const field = (term: string) => main.locator('dt', { hasText: new RegExp(`^${term}$`) }).locator('+ dd');
+  await expect(field('Name')).toHaveText(ZITADEL_USER.name);
+  await expect(field('Email')).toHaveText(ZITADEL_USER.email);
   await expect(main.getByText('Session ends')).toBeVisible();
   await expect(page.getByRole('banner').getByRole('button', { name: 'Sign out' })).toBeVisible();
 
   // The session is the OP's user, under the issuer exactly as the OP writes it (trailing slash).
-  // Only what the ID token carries: this OP puts name and email in userinfo answers alone, and
-  // the BFF reads the ID token's claims (the proxy test shows userinfo has them).
   const session = await me(page, BFF);
   expect(session.status).toBe(200);
-  expect(session.body).toMatchObject({ sub: ZITADEL_USER.sub, iss: ZITADEL_ISSUER });
+  expect(session.body).toMatchObject({
+    sub: ZITADEL_USER.sub, iss: ZITADEL_ISSUER, name: ZITADEL_USER.name, email: ZITADEL_USER.email,
+  });
 });
 
 test('an /api call through the BFF reaches the OP\'s userinfo endpoint with the user\'s access token', async ({ page }) => {
