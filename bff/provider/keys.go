@@ -255,12 +255,12 @@ func (ks *keySet) VerifySignature(ctx context.Context, jwt string) ([]byte, erro
 		if !errors.Is(err, errRateLimited) {
 			ks.log.LogAttrs(ctx, slog.LevelWarn, "provider: reading the signing keys again failed", slog.String("error", err.Error()))
 		}
-		return nil, fmt.Errorf("%w (kid %q, alg %s): %w", ErrUnknownKey, h.KeyID, alg, err)
+		return nil, fmt.Errorf("%w (kid %q, alg %s): %w", ErrUnknownKey, clipClaim(h.KeyID), alg, err)
 	}
 	if payload, found, err := next.verify(jws, h.KeyID, alg); found {
 		return payload, err
 	}
-	return nil, fmt.Errorf("%w (kid %q, alg %s)", ErrUnknownKey, h.KeyID, alg)
+	return nil, fmt.Errorf("%w (kid %q, alg %s)", ErrUnknownKey, clipClaim(h.KeyID), alg)
 }
 
 // forUs checks a token's unverified iss and aud: this provider, this client.
@@ -286,7 +286,8 @@ func (ks *keySet) forUs(payload []byte) error {
 	return nil
 }
 
-// clipClaim bounds an unverified claim before it reaches an error message.
+// clipClaim bounds an unverified claim or header (a kid) before it reaches
+// an error message, which the caller logs (TestForgedTokenLogLinesAreBounded).
 func clipClaim(s string) string {
 	if len(s) > 100 {
 		return s[:100] + "…"
@@ -349,7 +350,7 @@ func (st *keyState) verify(jws *jose.JSONWebSignature, kid string, alg jose.Sign
 		}
 	}
 	if found {
-		return nil, true, fmt.Errorf("provider: bad signature (kid %q, alg %s)", kid, alg)
+		return nil, true, fmt.Errorf("provider: bad signature (kid %q, alg %s)", clipClaim(kid), alg)
 	}
 	return nil, false, nil
 }
