@@ -310,13 +310,23 @@ func (ks *keySet) check(ctx context.Context) error {
 		return err
 	}
 	st := ks.current(ctx)
-	if md.JWKSURI == st.jwksURI && slices.Equal(algs, st.algs) {
+	if md.JWKSURI == st.jwksURI && sameAlgs(algs, st.algs) {
 		return nil
 	}
 	if _, err := ks.refresh(ctx, st, true); err != nil {
 		return fmt.Errorf("provider: discovery changed its signing keys or algorithms, and reading them failed: %w", err)
 	}
 	return nil
+}
+
+// sameAlgs reports whether a and b hold the same algorithms, in any order:
+// a provider may list them in another order from one answer to the next
+// (TestReadinessIgnoresTheOrderOfAdvertisedAlgorithms).
+func sameAlgs(a, b []jose.SignatureAlgorithm) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(slices.Compact(a), slices.Compact(b))
 }
 
 // usable reports whether some key fits some advertised algorithm.
