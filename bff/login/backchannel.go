@@ -116,6 +116,9 @@ func (rp *RelyingParty) verifyLogoutToken(ctx context.Context, jws *jose.JSONWeb
 		IssuedAt *float64                   `json:"iat"`
 		Events   map[string]json.RawMessage `json:"events"`
 		Nonce    json.RawMessage            `json:"nonce"`
+		JTI      string                     `json:"jti"`
+		Subject  string                     `json:"sub"`
+		SID      string                     `json:"sid"`
 	}
 	if err := json.Unmarshal(jws.UnsafePayloadWithoutVerification(), &peek); err != nil {
 		return nil, fmt.Errorf("login: logout token claims: %w", err)
@@ -130,6 +133,12 @@ func (rp *RelyingParty) verifyLogoutToken(ctx context.Context, jws *jose.JSONWeb
 		return nil, errors.New("login: logout token with a nonce")
 	case peek.IssuedAt == nil:
 		return nil, errors.New("login: logout token without iat")
+	case time.Unix(int64(*peek.IssuedAt), 0).After(now.Add(maxIssuedAtSkew)):
+		return nil, fmt.Errorf("login: logout token iat %v is in the future", time.Unix(int64(*peek.IssuedAt), 0))
+	case peek.JTI == "":
+		return nil, errors.New("login: logout token without jti")
+	case peek.Subject == "" && peek.SID == "":
+		return nil, errors.New("login: logout token with neither sub nor sid")
 	case len(peek.Expiry) != 0 && (json.Unmarshal(peek.Expiry, &exp) != nil || time.Unix(int64(exp), 0).Before(now)):
 		return nil, fmt.Errorf("login: logout token expired (exp %s)", clip(string(peek.Expiry)))
 	case len(peek.Expiry) == 0 && time.Unix(int64(*peek.IssuedAt), 0).Before(now.Add(-maxLogoutTokenAge)):

@@ -23,6 +23,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
@@ -173,10 +174,12 @@ func (rp *RelyingParty) LoginHandler() http.Handler {
 const maxLoginHint = 256
 
 // loginHint returns h when it can be passed on as login_hint: at most
-// maxLoginHint bytes of printable characters; else "" (the sign-in goes on
-// without a hint).
+// maxLoginHint bytes of valid UTF-8, printable characters only; else "" (the
+// sign-in goes on without a hint). ContainsFunc sees an invalid byte as
+// U+FFFD, which is printable: hence the UTF-8 check
+// (TestLoginHintMustBeValidUTF8).
 func loginHint(h string) string {
-	if len(h) > maxLoginHint || strings.ContainsFunc(h, func(r rune) bool { return !unicode.IsPrint(r) }) {
+	if len(h) > maxLoginHint || !utf8.ValidString(h) || strings.ContainsFunc(h, func(r rune) bool { return !unicode.IsPrint(r) }) {
 		return ""
 	}
 	return h

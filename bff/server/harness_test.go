@@ -129,6 +129,9 @@ type options struct {
 	clientAuth string
 	clientKey  *provider.ClientKey
 	noSecret   bool
+	// log, when set, receives the BFF's log lines (provider, sign-in,
+	// refresh, requests); default slog.Default() (discarded unless -v).
+	log *slog.Logger
 }
 
 func startBFF(t *testing.T, setup func(*fakeidp.Provider)) *bff {
@@ -214,18 +217,18 @@ func (b *bff) start(t *testing.T, srv *httptest.Server) {
 		ClientAuth: b.opt.clientAuth, ClientKey: b.opt.clientKey, AuthParams: b.opt.authParams,
 		RedirectURL: b.public.String() + shared.PathCallback,
 		Scopes:      []string{"openid", "profile", "email", "offline_access"}, Now: clk.Now,
-		HTTPClient: &http.Client{Transport: timeoutTransport{b.providerTimeout}},
+		HTTPClient: &http.Client{Transport: timeoutTransport{b.providerTimeout}}, Log: b.opt.log,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	rp, err := login.New(login.Config{
-		Provider: idp, PublicURL: b.public, Sessions: sessions, Keys: b.keys, Store: b.store, Now: clk.Now,
+		Provider: idp, PublicURL: b.public, Sessions: sessions, Keys: b.keys, Store: b.store, Now: clk.Now, Log: b.opt.log,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tokens, err := refresh.New(refresh.Config{Provider: idp, Sessions: sessions, Now: clk.Now})
+	tokens, err := refresh.New(refresh.Config{Provider: idp, Sessions: sessions, Now: clk.Now, Log: b.opt.log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,7 +244,7 @@ func (b *bff) start(t *testing.T, srv *httptest.Server) {
 		t.Fatal(err)
 	}
 	h, err := server.New(server.Config{
-		PublicURL: b.public, Session: sessions.Middleware, Now: clk.Now,
+		PublicURL: b.public, Session: sessions.Middleware, Now: clk.Now, Log: b.opt.log,
 		Login: rp.LoginHandler(), Callback: rp.CallbackHandler(), Logout: rp.LogoutHandler(),
 		BackChannelLogout: rp.BackChannelLogoutHandler(),
 		Me:                sessions.MeHandler(), API: api,

@@ -112,6 +112,17 @@ type Provider struct {
 	ProfileInUserinfoOnly bool
 	// UserinfoClaims, when set, edits the userinfo endpoint's answer.
 	UserinfoClaims func(claims map[string]any)
+	// UserinfoHandler, when set, answers userinfo requests instead (a huge,
+	// slow or JWT-typed answer); it runs without the provider's lock.
+	UserinfoHandler http.HandlerFunc
+	// KeysHandler, when set, is asked first to answer a JWKS request (an
+	// outage, a huge body, duplicate kids, a withdrawn path): it answers and
+	// returns true, or returns false for the provider's own answer. It runs
+	// without the provider's lock.
+	KeysHandler func(w http.ResponseWriter, r *http.Request) bool
+	// JWKS, when set, edits the key set before it is served (the current
+	// signing key is its only key); it runs under the provider's lock.
+	JWKS func(set *jose.JSONWebKeySet)
 
 	// keyMu guards the signing key, apart from mu: hooks that run under mu
 	// sign tokens.
@@ -174,6 +185,9 @@ func New(t testing.TB) *Provider {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /oauth2/default/.well-known/openid-configuration", p.discovery)
 	mux.HandleFunc("GET /oauth2/default/v1/keys", p.keys)
+	// Where a provider that moved its JWKS serves it (point jwks_uri here
+	// with the Discovery hook).
+	mux.HandleFunc("GET /oauth2/default/v1/keys-moved", p.keys)
 	mux.HandleFunc("POST /oauth2/default/v1/token", p.token)
 	mux.HandleFunc("POST /oauth2/default/v1/revoke", p.revoke)
 	mux.HandleFunc("GET /oauth2/default/v1/userinfo", p.userinfo)
@@ -277,14 +291,26 @@ func (p *Provider) discovery(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, d)
 }
 
-func (p *Provider) keys(w http.ResponseWriter, _ *http.Request) {
+func (p *Provider) keys(w http.ResponseWriter, r *http.Request) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.fetches["jwks"]++
+	if h := p.KeysHandler; h != nil {
+		p.mu.Unlock()
+		answered := h(w, r)
+		p.mu.Lock()
+		if answered {
+			return
+		}
+	}
 	key, kid, alg := p.signingKey()
-	writeJSON(w, http.StatusOK, jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{
+	set := jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{
 		Key: key.Public(), KeyID: kid, Algorithm: string(alg), Use: "sig",
-	}}})
+	}}}
+	if p.JWKS != nil {
+		p.JWKS(&set)
+	}
+	writeJSON(w, http.StatusOK, set)
 }
 
 // Authorize plays the user signing in at the provider: it checks the
@@ -521,6 +547,12 @@ func (p *Provider) userinfo(w http.ResponseWriter, r *http.Request) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.fetches["userinfo"]++
+	if h := p.UserinfoHandler; h != nil {
+		p.mu.Unlock()
+		defer p.mu.Lock()
+		h(w, r)
+		return
+	}
 	at, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	g, found := p.accessTokens[at]
 	if !ok || !found {
