@@ -153,10 +153,19 @@ func (s *keySet) fitsAny(allowed [algCount]bool) bool {
 }
 
 // find returns the key for kid, or when kid is empty the one key that fits
-// alg (none when several do).
+// alg (none when several do). Keys of different types may share a kid (RFC
+// 7517 §4.5): byKID holds the first, and alg picks among them.
 func (s *keySet) find(kid string, alg algorithm) *publicKey {
 	if kid != "" {
-		return s.byKID[kid]
+		k := s.byKID[kid]
+		if k != nil && !k.fits(alg) {
+			for _, alt := range s.all {
+				if alt.kid == kid && alt.fits(alg) {
+					return alt
+				}
+			}
+		}
+		return k
 	}
 	var found *publicKey
 	for _, k := range s.all {
@@ -207,7 +216,7 @@ func (s *keySource) fetch(ctx context.Context) (*keySet, error) {
 				continue // a key for an algorithm we never accept
 			}
 		}
-		if k.kid != "" {
+		if _, dup := set.byKID[k.kid]; k.kid != "" && !dup {
 			set.byKID[k.kid] = k
 		}
 		set.all = append(set.all, k)
@@ -227,7 +236,7 @@ func (s *keySource) install(next *keySet) {
 			for _, old := range prev.all {
 				if !kept[old] && old.same(k) {
 					next.all[i] = old
-					if k.kid != "" {
+					if k.kid != "" && next.byKID[k.kid] == k {
 						next.byKID[k.kid] = old
 					}
 					kept[old] = true

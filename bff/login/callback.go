@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
@@ -114,7 +115,13 @@ func (rp *RelyingParty) CallbackHandler() http.Handler {
 		}
 		user, err := rp.verify(ctx, token, tx)
 		if err != nil {
-			rp.fail(w, r, shared.CodeLoginFailed, err)
+			code := shared.CodeLoginFailed
+			if errors.Is(err, provider.ErrKeysUnavailable) {
+				code = shared.CodeProviderUnavailable
+			}
+			// No session will hold these tokens.
+			rp.revoke(r.Context(), session.Record{Tokens: session.NewTokenSet(token, session.TokenSet{}, rp.cfg.Now(), rp.cfg.DefaultTokenLifetime)})
+			rp.fail(w, r, code, err)
 			return
 		}
 		tokens := session.NewTokenSet(token, session.TokenSet{}, rp.cfg.Now(), rp.cfg.DefaultTokenLifetime)
@@ -177,7 +184,7 @@ func (rp *RelyingParty) verify(ctx context.Context, token *oauth2.Token, tx Tran
 	if raw == "" {
 		return session.Identity{}, errors.New("login: the token response has no id_token (is openid among the scopes?)")
 	}
-	idt, err := rp.provider.Verifier.Verify(ctx, raw)
+	idt, err := rp.provider.VerifyIDToken(ctx, raw)
 	if err != nil {
 		return session.Identity{}, fmt.Errorf("login: ID token: %w", err)
 	}
@@ -191,7 +198,38 @@ func (rp *RelyingParty) verify(ctx context.Context, token *oauth2.Token, tx Tran
 	if user.Name == "" || user.Email == "" || user.PreferredUsername == "" || user.Groups == nil {
 		rp.addUserInfo(ctx, token.AccessToken, &user)
 	}
+	boundProfile(&user)
 	return user, nil
+}
+
+// Bounds of the profile claims a session keeps (each session record holds
+// them, in the store, for every request): a provider, or a user editing
+// their own profile at it, cannot make a record large.
+const (
+	maxClaimBytes = 512 // name, email, preferred_username, each group
+	maxGroups     = 200
+)
+
+// boundProfile cuts the profile claims of user to their bounds, at a rune
+// boundary.
+func boundProfile(user *session.Identity) {
+	cut := func(s string) string {
+		if len(s) <= maxClaimBytes {
+			return s
+		}
+		s = s[:maxClaimBytes]
+		for !utf8.ValidString(s) {
+			s = s[:len(s)-1]
+		}
+		return s
+	}
+	user.Name, user.Email, user.PreferredUsername = cut(user.Name), cut(user.Email), cut(user.PreferredUsername)
+	if len(user.Groups) > maxGroups {
+		user.Groups = user.Groups[:maxGroups]
+	}
+	for i, g := range user.Groups {
+		user.Groups[i] = cut(g)
+	}
 }
 
 // addUserInfo fills the profile claims the ID token lacks from the
@@ -210,7 +248,7 @@ func (rp *RelyingParty) addUserInfo(ctx context.Context, accessToken string, use
 		return
 	}
 	var c idClaims
-	if err := info.Claims(&c); err != nil {
+	if err := json.Unmarshal(info, &c); err != nil {
 		rp.cfg.Log.WarnContext(ctx, "sign-in: userinfo not used", "sub", user.Subject, "error", clip(err.Error()))
 		return
 	}
@@ -219,6 +257,7 @@ func (rp *RelyingParty) addUserInfo(ctx context.Context, accessToken string, use
 	user.PreferredUsername = cmp.Or(user.PreferredUsername, c.PreferredUsername)
 	if user.Groups == nil {
 		user.Groups = parseGroups(c.Groups)
+		user.GroupsFromUserinfo = user.Groups != nil
 	}
 }
 
@@ -250,7 +289,7 @@ func IdentityOf(idt *oidc.IDToken, accessToken, clientID string, now time.Time) 
 	if c.AuthTime > 0 {
 		authTime = time.Unix(c.AuthTime, 0)
 	}
-	return session.Identity{
+	user := session.Identity{
 		Issuer:            idt.Issuer,
 		Subject:           idt.Subject,
 		Audience:          slices.Clone(idt.Audience),
@@ -260,7 +299,9 @@ func IdentityOf(idt *oidc.IDToken, accessToken, clientID string, now time.Time) 
 		PreferredUsername: c.PreferredUsername,
 		Groups:            parseGroups(c.Groups),
 		AuthTime:          authTime,
-	}, nil
+	}
+	boundProfile(&user)
+	return user, nil
 }
 
 // parseGroups reads a groups claim that is an array of strings (Okta) or a

@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/coreos/go-oidc/v3/oidc"
 	jose "github.com/go-jose/go-jose/v4"
 
 	"gatehouse/bff/internal/jwks"
@@ -32,6 +33,10 @@ var SigningAlgorithms = []jose.SignatureAlgorithm{
 
 // Errors of the relying party's key set, wrapped by token verification.
 var (
+	// ErrKeysUnavailable: the token names a key or an algorithm that the
+	// held key set lacks, and reading the provider's keys again failed (an
+	// outage at the provider, not a bad token).
+	ErrKeysUnavailable = errors.New("provider: the provider's signing keys cannot be read")
 	// ErrUnknownKey: the token names a key (or, without a "kid", an
 	// algorithm) that the provider's key set does not hold, even after a
 	// refetch, or a refetch was not allowed yet (see jwks.RefreshInterval).
@@ -154,12 +159,21 @@ func (ks *keySet) metadata(ctx context.Context) (keyMetadata, error) {
 // jwks.Refresher.Refresh), unless the state changed since the caller loaded
 // seen; limited reads are rate-limited.
 func (ks *keySet) refresh(ctx context.Context, seen *keyState, limited bool) (*keyState, error) {
+	return ks.refreshWith(ctx, seen, limited, nil)
+}
+
+// refreshWith is refresh with discovery's key metadata already read (md),
+// or read first (md nil).
+func (ks *keySet) refreshWith(ctx context.Context, seen *keyState, limited bool, md *keyMetadata) (*keyState, error) {
 	return ks.refresher.Refresh(ctx, seen, limited, func(ctx context.Context) (*keyState, error) {
-		md, err := ks.metadata(ctx)
-		if err != nil {
-			return nil, err
+		if md == nil {
+			read, err := ks.metadata(ctx)
+			if err != nil {
+				return nil, err
+			}
+			md = &read
 		}
-		st, err := ks.load(ctx, md)
+		st, err := ks.load(ctx, *md)
 		if err != nil {
 			return nil, err
 		}
@@ -211,17 +225,53 @@ func (ks *keySet) VerifySignature(ctx context.Context, jwt string) ([]byte, erro
 	if err := ks.forUs(jws.UnsafePayloadWithoutVerification()); err != nil {
 		return nil, err
 	}
-	next, err := ks.refresh(ctx, st, true)
-	if err != nil {
-		if !errors.Is(err, jwks.ErrRateLimited) {
-			ks.log.LogAttrs(ctx, slog.LevelWarn, "provider: reading the signing keys again failed", slog.String("error", err.Error()))
-		}
+	// A token the BFF got from the provider itself, over TLS (an ID token
+	// from the token endpoint, a signed userinfo answer), cannot be a
+	// stranger's: its refetch is shared but not rate-limited, so that
+	// strangers spending the limit cannot fail a sign-in or a refresh
+	// right after a key rotation (TestRefreshKeepsTheSessionWhenTheKeysCannotBeRead).
+	next, err := ks.refresh(ctx, st, !fromProvider(ctx))
+	switch {
+	case errors.Is(err, jwks.ErrRateLimited):
 		return nil, fmt.Errorf("%w (kid %q, alg %s): %w", ErrUnknownKey, clipClaim(h.KeyID), alg, err)
+	case err != nil:
+		ks.log.LogAttrs(ctx, slog.LevelWarn, "provider: reading the signing keys again failed", slog.String("error", err.Error()))
+		return nil, keysUnavailable(ctx, fmt.Errorf("%w (kid %q, alg %s): %w", ErrKeysUnavailable, clipClaim(h.KeyID), alg, err))
 	}
 	if payload, found, err := next.verify(jws, h.KeyID, alg); found {
 		return payload, err
 	}
 	return nil, fmt.Errorf("%w (kid %q, alg %s)", ErrUnknownKey, clipClaim(h.KeyID), alg)
+}
+
+// fromProviderKey marks a context whose token the BFF received from the
+// provider in answer to its own request.
+type fromProviderKey struct{}
+
+func fromProvider(ctx context.Context) bool { return ctx.Value(fromProviderKey{}) != nil }
+
+// keysUnavailable records err where VerifyIDToken can find it: go-oidc's
+// verifier formats the key set's error with %v, which loses its chain.
+func keysUnavailable(ctx context.Context, err error) error {
+	if sink, ok := ctx.Value(fromProviderKey{}).(*error); ok {
+		*sink = err
+	}
+	return err
+}
+
+// VerifyIDToken verifies an ID token that the token endpoint returned to the
+// BFF (OpenID Connect Core §3.1.3.7) with Verifier. Such a token cannot be a
+// stranger's, so a key or an algorithm not seen before makes the BFF read
+// the provider's keys without waiting for the rate limit meant for tokens
+// strangers post. An error wrapping ErrKeysUnavailable means the keys could
+// not be read: an outage, not a bad token.
+func (p *Provider) VerifyIDToken(ctx context.Context, raw string) (*oidc.IDToken, error) {
+	var keyErr error
+	idt, err := p.Verifier.Verify(context.WithValue(p.Context(ctx), fromProviderKey{}, &keyErr), raw)
+	if err != nil && keyErr != nil {
+		return nil, keyErr
+	}
+	return idt, err
 }
 
 // forUs checks a token's unverified iss and aud: this provider, this client.
@@ -233,16 +283,23 @@ func (ks *keySet) forUs(payload []byte) error {
 	if err := json.Unmarshal(payload, &c); err != nil {
 		return fmt.Errorf("provider: token claims: %w", err)
 	}
-	var aud []string
-	if err := json.Unmarshal(c.Audience, &aud); err != nil {
-		var one string
-		if json.Unmarshal(c.Audience, &one) != nil {
-			return fmt.Errorf("%w: no aud", ErrNotForUs)
-		}
-		aud = []string{one}
-	}
+	aud := audience(c.Audience)
 	if c.Issuer != ks.issuer || !slices.Contains(aud, ks.clientID) {
 		return fmt.Errorf("%w: iss %q, aud %q", ErrNotForUs, clipClaim(c.Issuer), clipClaim(strings.Join(aud, " ")))
+	}
+	return nil
+}
+
+// audience reads an aud claim: a string or an array of strings (RFC 7519
+// §4.1.3); anything else is no audience.
+func audience(raw json.RawMessage) []string {
+	var list []string
+	if json.Unmarshal(raw, &list) == nil {
+		return list
+	}
+	var one string
+	if json.Unmarshal(raw, &one) == nil {
+		return []string{one}
 	}
 	return nil
 }
@@ -270,11 +327,23 @@ func (ks *keySet) check(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	st := ks.current(ctx)
-	if md.JWKSURI == st.jwksURI && sameAlgs(algs, st.algs) {
+	st := ks.state.Load()
+	changed := md.JWKSURI != st.jwksURI || !sameAlgs(algs, st.algs)
+	now := ks.now()
+	stale := now.Sub(st.fetched) >= jwks.MaxAge && now.UnixNano() >= ks.staleRetry.Load()
+	if !changed && !stale {
 		return nil
 	}
-	if _, err := ks.refresh(ctx, st, true); err != nil {
+	// The document just read serves the refetch: one discovery fetch per
+	// check (TestReadinessCostsOneDiscoveryFetch). A change is rate-limited
+	// like an unknown key; a set that is merely old is not.
+	if _, err := ks.refreshWith(ctx, st, changed, &md); err != nil {
+		if !changed {
+			ks.staleRetry.Store(now.Add(jwks.RefreshInterval).UnixNano())
+			ks.log.LogAttrs(ctx, slog.LevelWarn, "provider: reading the signing keys again failed; using the previous ones",
+				slog.String("error", err.Error()))
+			return nil
+		}
 		return fmt.Errorf("provider: discovery changed its signing keys or algorithms, and reading them failed: %w", err)
 	}
 	return nil

@@ -111,9 +111,8 @@ type Provider struct {
 	// revoked, …). Start-up logs each one; none stops it.
 	Warnings []Warning
 
-	keys     *keySet
-	userinfo *oidc.Provider
-	auth     *clientAuth
+	keys *keySet
+	auth *clientAuth
 }
 
 // Warning is one thing the provider's metadata says will not work as a
@@ -200,6 +199,18 @@ func Discover(ctx context.Context, cfg Config) (*Provider, error) {
 	case len(md.CodeChallengeMethodsSupported) > 0 && !slices.Contains(md.CodeChallengeMethodsSupported, "S256"):
 		return nil, fmt.Errorf("provider: no PKCE with S256 (code_challenge_methods_supported %v)", md.CodeChallengeMethodsSupported)
 	}
+	// Codes, verifiers, client credentials, tokens and ID-token hints go
+	// to these: https only (http on a loopback host, for development), as
+	// for jwks_uri (RFC 8414 §2, RFC 9700 §2.6).
+	for name, u := range map[string]string{
+		"authorization_endpoint": md.AuthorizationEndpoint, "token_endpoint": md.TokenEndpoint,
+		"userinfo_endpoint": md.UserinfoEndpoint, "revocation_endpoint": md.RevocationEndpoint,
+		"end_session_endpoint": md.EndSessionEndpoint,
+	} {
+		if u != "" && !jwks.SecureURL(u) {
+			return nil, fmt.Errorf("provider: discovery's %s %q is not an https URL", name, u)
+		}
+	}
 	keys := newKeySet(issuer, cfg.ClientID, discovery, cfg.HTTPClient, cfg.Now, cfg.Log)
 	st, err := keys.load(ctx, md.keyMetadata)
 	if err != nil {
@@ -250,10 +261,6 @@ func Discover(ctx context.Context, cfg Config) (*Provider, error) {
 		ClientAuth:            auth.method,
 		keys:                  keys,
 		auth:                  auth,
-		userinfo: (&oidc.ProviderConfig{
-			IssuerURL: issuer, AuthURL: md.AuthorizationEndpoint, TokenURL: md.TokenEndpoint,
-			UserInfoURL: md.UserinfoEndpoint, JWKSURL: md.JWKSURI, Algorithms: algs,
-		}).NewProvider(oidc.ClientContext(context.Background(), cfg.HTTPClient)),
 	}
 	p.Warnings = append(authWarnings, warnings(md, cfg)...)
 	return p, nil

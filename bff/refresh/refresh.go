@@ -177,10 +177,21 @@ func (f *Refresher) refresh(ctx context.Context, rec session.Record) (session.Re
 	next.Tokens = session.NewTokenSet(tok, rec.Tokens, now, f.cfg.DefaultTokenLifetime)
 	if raw, _ := tok.Extra("id_token").(string); raw != "" {
 		user, err := f.verifyIDToken(ctx, raw, tok.AccessToken, rec.User, now)
-		if err != nil {
+		switch {
+		case errors.Is(err, provider.ErrKeysUnavailable):
+			// The provider's keys cannot be read now (an outage): the new
+			// ID token cannot be checked, but the tokens came from the token
+			// endpoint over TLS in answer to this session's refresh token
+			// (OpenID Connect Core §3.1.3.7 item 6), and with rotation the
+			// old refresh token is spent. Keep them, and the identity the
+			// session had.
+			f.cfg.Log.WarnContext(ctx, "refreshed ID token not checked: the provider's keys cannot be read; the session keeps its identity",
+				"sub", rec.User.Subject, "error", err.Error())
+		case err != nil:
 			return rec, fmt.Errorf("%w: %w", session.ErrEnd, err)
+		default:
+			next.User = user
 		}
-		next.User = user
 	}
 	return next, nil
 }
@@ -190,7 +201,7 @@ func (f *Refresher) refresh(ctx context.Context, rec session.Record) (session.Re
 // auth_time, when absent, stays the session's.
 func (f *Refresher) verifyIDToken(ctx context.Context, raw, accessToken string, was session.Identity, now time.Time) (session.Identity, error) {
 	p := f.cfg.Provider
-	idt, err := p.Verifier.Verify(p.Context(ctx), raw)
+	idt, err := p.VerifyIDToken(ctx, raw)
 	if err != nil {
 		return was, fmt.Errorf("refreshed ID token: %w", err)
 	}
@@ -211,12 +222,13 @@ func (f *Refresher) verifyIDToken(ctx context.Context, raw, accessToken string, 
 		user.SessionID = was.SessionID
 	}
 	// Profile claims a refreshed ID token leaves out stay as they were:
-	// some providers send them at sign-in or from userinfo only.
+	// some providers send them at sign-in or from userinfo only. Groups
+	// decide access, so they stay only when they came from userinfo.
 	user.Name = cmp.Or(user.Name, was.Name)
 	user.Email = cmp.Or(user.Email, was.Email)
 	user.PreferredUsername = cmp.Or(user.PreferredUsername, was.PreferredUsername)
-	if user.Groups == nil {
-		user.Groups = was.Groups
+	if user.Groups == nil && was.GroupsFromUserinfo {
+		user.Groups, user.GroupsFromUserinfo = was.Groups, true
 	}
 	return user, nil
 }

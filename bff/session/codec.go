@@ -16,8 +16,10 @@ import (
 // Layout: recordFormat (1 byte), then each field in the order of
 // appendRecord: unsigned integers and times (Unix nanoseconds, 0 for the zero
 // time) as uvarints/varints, strings as a uvarint length and the bytes, lists
-// as a uvarint count and their strings.
-const recordFormat = 1
+// as a uvarint count and their strings, booleans as one byte 0 or 1.
+// Format 1 ends at AuthTime; format 2 adds GroupsFromUserinfo. Records of
+// either format decode, so sessions survive an upgrade.
+const recordFormat = 2
 
 // maxField bounds one string or list when decoding, so that a corrupt length
 // cannot ask for gigabytes.
@@ -49,7 +51,10 @@ func appendRecord(b []byte, r *Record) []byte {
 	b = appendString(b, u.PreferredUsername)
 	b = appendStrings(b, u.Groups)
 	b = appendTime(b, u.AuthTime)
-	return b
+	if u.GroupsFromUserinfo {
+		return append(b, 1)
+	}
+	return append(b, 0)
 }
 
 func appendTime(b []byte, t time.Time) []byte {
@@ -121,6 +126,19 @@ func (d *decoder) string() string {
 	return s
 }
 
+func (d *decoder) byte() byte {
+	if d.err != nil {
+		return 0
+	}
+	if len(d.b) == 0 {
+		d.err = errCorrupt
+		return 0
+	}
+	c := d.b[0]
+	d.b = d.b[1:]
+	return c
+}
+
 func (d *decoder) strings() []string {
 	n := d.uvarint()
 	if d.err != nil || n == 0 {
@@ -139,9 +157,10 @@ func (d *decoder) strings() []string {
 }
 
 func decodeRecord(b []byte) (Record, error) {
-	if len(b) == 0 || b[0] != recordFormat {
+	if len(b) == 0 || b[0] < 1 || b[0] > recordFormat {
 		return Record{}, errCorrupt
 	}
+	format := b[0]
 	d := decoder{b: b[1:]}
 	var r Record
 	r.Version = d.uvarint()
@@ -166,6 +185,15 @@ func decodeRecord(b []byte) (Record, error) {
 	u.PreferredUsername = d.string()
 	u.Groups = d.strings()
 	u.AuthTime = d.time()
+	if format >= 2 {
+		switch d.byte() {
+		case 0:
+		case 1:
+			u.GroupsFromUserinfo = true
+		default:
+			d.err = errCorrupt
+		}
+	}
 	if d.err != nil {
 		return Record{}, d.err
 	}

@@ -36,6 +36,7 @@ func TestRecordRoundTrip(t *testing.T) {
 		"okta":                     oktaRecord(),
 		"zero":                     {},
 		"no refresh token, no sid": {Tokens: TokenSet{AccessToken: "a", Expiry: time.Unix(1, 0)}, User: Identity{Subject: "s", Groups: []string{""}}},
+		"groups from userinfo":     {User: Identity{Subject: "s", Groups: []string{"Admins"}, GroupsFromUserinfo: true}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			got, err := decodeRecord(appendRecord(nil, &rec))
@@ -46,6 +47,22 @@ func TestRecordRoundTrip(t *testing.T) {
 				t.Fatalf("decodeRecord(appendRecord(r)) = %+v; want %+v", got, rec)
 			}
 		})
+	}
+}
+
+// TestFormat1RecordsStillDecode: a record written before GroupsFromUserinfo
+// existed (format 1: no trailing flag byte) decodes, so sessions survive the
+// upgrade.
+func TestFormat1RecordsStillDecode(t *testing.T) {
+	rec := oktaRecord()
+	b := appendRecord(nil, &rec)
+	old := append([]byte{1}, b[1:len(b)-1]...)
+	got, err := decodeRecord(old)
+	if err != nil || !reflect.DeepEqual(normal(got), normal(rec)) {
+		t.Fatalf("decodeRecord(format 1) = %+v, %v; want %+v", got, err, rec)
+	}
+	if _, err := decodeRecord(append([]byte{3}, b[1:]...)); err == nil {
+		t.Fatal("decodeRecord accepted an unknown format 3")
 	}
 }
 

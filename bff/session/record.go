@@ -101,6 +101,12 @@ type Identity struct {
 	PreferredUsername string
 	Groups            []string
 	AuthTime          time.Time
+	// GroupsFromUserinfo says Groups came from the userinfo endpoint at
+	// sign-in, not from the ID token: a refreshed ID token without a groups
+	// claim keeps them. Otherwise the refreshed ID token is the authority,
+	// and one without the claim leaves no groups (a user removed from every
+	// group: TestRefreshedIDTokenWithoutGroupsDropsThem).
+	GroupsFromUserinfo bool
 }
 
 // end returns the absolute end of a session holding t, created at created,

