@@ -8,7 +8,7 @@ import (
 	"net/http"
 	"time"
 
-	"gatehouse/shared"
+	"github.com/gatehouse-dev/gatehouse/shared"
 )
 
 // requestTimeout bounds every call to the BFF.

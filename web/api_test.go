@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"gatehouse/shared"
+	"github.com/gatehouse-dev/gatehouse/shared"
 )
 
 func TestDecodeResponse(t *testing.T) {

@@ -7,7 +7,7 @@ import (
 	"errors"
 	"testing"
 
-	"gatehouse/shared"
+	"github.com/gatehouse-dev/gatehouse/shared"
 )
 
 // Outside the browser, fetch is a clear error, never a panic or a net/http call.

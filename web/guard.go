@@ -3,7 +3,7 @@ package web
 import (
 	"net/http"
 
-	"gatehouse/shared"
+	"github.com/gatehouse-dev/gatehouse/shared"
 )
 
 // guardOutcome is what a guarded page does after a session check.

@@ -3,7 +3,7 @@ package web
 import (
 	"regexp"
 
-	"gatehouse/shared"
+	"github.com/gatehouse-dev/gatehouse/shared"
 )
 
 // loginProblem explains a failed sign-in to people.

@@ -5,7 +5,7 @@ import (
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
-	"gatehouse/shared"
+	"github.com/gatehouse-dev/gatehouse/shared"
 )
 
 // profilePage is the guarded page "/profile": the signed-in user's claims and

@@ -5,7 +5,7 @@ import (
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
-	"gatehouse/shared"
+	"github.com/gatehouse-dev/gatehouse/shared"
 )
 
 // Paths of the app's own pages. shared.RouteHome and shared.RouteLoginError

@@ -4,7 +4,7 @@ import (
 	"net/url"
 	"strings"
 
-	"gatehouse/shared"
+	"github.com/gatehouse-dev/gatehouse/shared"
 )
 
 // signInURL is the BFF's sign-in start with returnTo as the place to come back

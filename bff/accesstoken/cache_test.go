@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"gatehouse/bff/accesstoken"
+	"github.com/gatehouse-dev/gatehouse/bff/accesstoken"
 )
 
 // The cache hands out the same *Claims for a token it holds: pointer

@@ -48,7 +48,7 @@ import (
 	"strings"
 	"time"
 
-	"gatehouse/bff/internal/jwks"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/jwks"
 )
 
 // Defaults and limits of Config.

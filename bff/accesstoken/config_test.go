@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"gatehouse/bff/accesstoken"
+	"github.com/gatehouse-dev/gatehouse/bff/accesstoken"
 )
 
 // TestNewRefusesBadConfig: a bad configuration fails at construction with an

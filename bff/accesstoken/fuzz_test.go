@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"gatehouse/bff/accesstoken"
+	"github.com/gatehouse-dev/gatehouse/bff/accesstoken"
 )
 
 // sentinels are the errors Verify may wrap.

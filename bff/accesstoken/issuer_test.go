@@ -22,8 +22,8 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
-	"gatehouse/bff/accesstoken"
-	"gatehouse/bff/internal/fakeclock"
+	"github.com/gatehouse-dev/gatehouse/bff/accesstoken"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/fakeclock"
 )
 
 // This file is the fake authorization server the tests run against: an

@@ -18,7 +18,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"gatehouse/bff/internal/jwks"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/jwks"
 )
 
 // discover fetches the issuer's discovery document and returns the issuer

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"gatehouse/bff/accesstoken"
+	"github.com/gatehouse-dev/gatehouse/bff/accesstoken"
 )
 
 // TestKeyRotationF09 plays a provider's key rotation: a new key K2 appears after the

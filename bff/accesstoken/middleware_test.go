@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"gatehouse/bff/accesstoken"
+	"github.com/gatehouse-dev/gatehouse/bff/accesstoken"
 )
 
 // echo answers 200 with what the handler saw: the claims' subject, scopes,

@@ -11,7 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 
-	"gatehouse/shared"
+	"github.com/gatehouse-dev/gatehouse/shared"
 )
 
 // Error is an error with a code and message meant for the SPA. Err, when set,

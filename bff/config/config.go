@@ -23,10 +23,10 @@ import (
 
 	"github.com/caarlos0/env/v11"
 
-	"gatehouse/bff/internal/seal"
-	"gatehouse/bff/internal/store/redisstore"
-	"gatehouse/bff/provider"
-	"gatehouse/shared"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/seal"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/store/redisstore"
+	"github.com/gatehouse-dev/gatehouse/bff/provider"
+	"github.com/gatehouse-dev/gatehouse/shared"
 )
 
 // Config is the BFF's checked configuration. Use Load to make one.

@@ -13,8 +13,8 @@ import (
 	"net/http"
 	"net/url"
 
-	"gatehouse/bff/apierror"
-	"gatehouse/shared"
+	"github.com/gatehouse-dev/gatehouse/bff/apierror"
+	"github.com/gatehouse-dev/gatehouse/shared"
 )
 
 // Protect returns middleware that refuses a request failing the checks above

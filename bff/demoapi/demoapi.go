@@ -24,7 +24,7 @@ import (
 	"strings"
 	"time"
 
-	"gatehouse/bff/accesstoken"
+	"github.com/gatehouse-dev/gatehouse/bff/accesstoken"
 )
 
 // Order is one order of the demo data.

@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"gatehouse/bff/accesstoken"
-	"gatehouse/bff/demoapi"
-	"gatehouse/bff/internal/fakeidp"
+	"github.com/gatehouse-dev/gatehouse/bff/accesstoken"
+	"github.com/gatehouse-dev/gatehouse/bff/demoapi"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/fakeidp"
 )
 
 func start(t *testing.T) (*fakeidp.Provider, http.Handler) {

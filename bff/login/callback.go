@@ -18,10 +18,10 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
-	"gatehouse/bff/apierror"
-	"gatehouse/bff/provider"
-	"gatehouse/bff/session"
-	"gatehouse/shared"
+	"github.com/gatehouse-dev/gatehouse/bff/apierror"
+	"github.com/gatehouse-dev/gatehouse/bff/provider"
+	"github.com/gatehouse-dev/gatehouse/bff/session"
+	"github.com/gatehouse-dev/gatehouse/shared"
 )
 
 // maxIssuedAtSkew bounds how far in the future an ID token's iat may be.

@@ -28,11 +28,11 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
-	"gatehouse/bff/internal/seal"
-	"gatehouse/bff/internal/store"
-	"gatehouse/bff/provider"
-	"gatehouse/bff/session"
-	"gatehouse/shared"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/seal"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/store"
+	"github.com/gatehouse-dev/gatehouse/bff/provider"
+	"github.com/gatehouse-dev/gatehouse/bff/session"
+	"github.com/gatehouse-dev/gatehouse/shared"
 )
 
 // BindingCookiePrefix starts the name of the short-lived cookie that holds

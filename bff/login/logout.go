@@ -7,9 +7,9 @@ import (
 	"net/http"
 	"net/url"
 
-	"gatehouse/bff/apierror"
-	"gatehouse/bff/session"
-	"gatehouse/shared"
+	"github.com/gatehouse-dev/gatehouse/bff/apierror"
+	"github.com/gatehouse-dev/gatehouse/bff/session"
+	"github.com/gatehouse-dev/gatehouse/shared"
 )
 
 // LogoutHandler serves POST /auth/logout (shared.PathLogout). It must run

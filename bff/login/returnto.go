@@ -4,7 +4,7 @@ import (
 	"net/url"
 	"strings"
 
-	"gatehouse/shared"
+	"github.com/gatehouse-dev/gatehouse/shared"
 )
 
 // maxReturnTo bounds the length of a return path, in bytes.

@@ -6,7 +6,7 @@ import (
 	"errors"
 	"time"
 
-	"gatehouse/bff/internal/seal"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/seal"
 )
 
 // Transaction is one pending sign-in: what the callback needs to finish it.

@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"gatehouse/bff/internal/fakeidp"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/fakeidp"
 )
 
 // TestDiscoveryEndpointsMustBeHTTPS: parseKeyMetadata refuses a jwks_uri

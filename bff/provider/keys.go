@@ -19,7 +19,7 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 	jose "github.com/go-jose/go-jose/v4"
 
-	"gatehouse/bff/internal/jwks"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/jwks"
 )
 
 // SigningAlgorithms are the JWS algorithms an ID or logout token may be

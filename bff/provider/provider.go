@@ -25,7 +25,7 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
-	"gatehouse/bff/internal/jwks"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/jwks"
 )
 
 // Config configures Discover. Issuer, ClientID, RedirectURL and Scopes are

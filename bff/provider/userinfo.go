@@ -10,7 +10,7 @@ import (
 	"net/http"
 	"slices"
 
-	"gatehouse/bff/internal/jwks"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/jwks"
 )
 
 // ErrNoUserinfoEndpoint is returned by UserInfo when discovery named no

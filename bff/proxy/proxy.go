@@ -21,8 +21,8 @@ import (
 	"sync"
 	"time"
 
-	"gatehouse/bff/apierror"
-	"gatehouse/shared"
+	"github.com/gatehouse-dev/gatehouse/bff/apierror"
+	"github.com/gatehouse-dev/gatehouse/shared"
 )
 
 // TokenSource gives the access token to send upstream for a request. It is

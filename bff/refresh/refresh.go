@@ -25,11 +25,11 @@ import (
 
 	"golang.org/x/oauth2"
 
-	"gatehouse/bff/apierror"
-	"gatehouse/bff/login"
-	"gatehouse/bff/provider"
-	"gatehouse/bff/session"
-	"gatehouse/shared"
+	"github.com/gatehouse-dev/gatehouse/bff/apierror"
+	"github.com/gatehouse-dev/gatehouse/bff/login"
+	"github.com/gatehouse-dev/gatehouse/bff/provider"
+	"github.com/gatehouse-dev/gatehouse/bff/session"
+	"github.com/gatehouse-dev/gatehouse/shared"
 )
 
 // DefaultSkew is how long before its expiry an access token is refreshed.

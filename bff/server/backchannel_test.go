@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"gatehouse/bff/internal/fakeidp"
-	"gatehouse/shared"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/fakeidp"
+	"github.com/gatehouse-dev/gatehouse/shared"
 )
 
 // backChannel posts a logout token as the provider does.

@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"gatehouse/bff/internal/fakeidp"
-	"gatehouse/bff/provider"
-	"gatehouse/shared"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/fakeidp"
+	"github.com/gatehouse-dev/gatehouse/bff/provider"
+	"github.com/gatehouse-dev/gatehouse/shared"
 )
 
 // rsaKey and ecKey are client keys made once per test binary (an RSA key

@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"strings"
 
-	"gatehouse/shared"
+	"github.com/gatehouse-dev/gatehouse/shared"
 )
 
 // ContentSecurityPolicy is sent with every page and file the BFF serves. It

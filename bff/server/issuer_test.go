@@ -5,9 +5,9 @@ import (
 	"testing"
 	"time"
 
-	"gatehouse/bff/internal/fakeidp"
-	"gatehouse/bff/provider"
-	"gatehouse/shared"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/fakeidp"
+	"github.com/gatehouse-dev/gatehouse/bff/provider"
+	"github.com/gatehouse-dev/gatehouse/shared"
 )
 
 func TestIssuerWithOrWithoutTrailingSlash(t *testing.T) {

@@ -13,9 +13,9 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
-	"gatehouse/bff/internal/fakeidp"
-	"gatehouse/bff/internal/jwks"
-	"gatehouse/shared"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/fakeidp"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/jwks"
+	"github.com/gatehouse-dev/gatehouse/shared"
 )
 
 // keyFetches is how many times the BFF read the provider's discovery

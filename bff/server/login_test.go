@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"gatehouse/bff/internal/fakeidp"
-	"gatehouse/bff/login"
-	"gatehouse/bff/session"
-	"gatehouse/shared"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/fakeidp"
+	"github.com/gatehouse-dev/gatehouse/bff/login"
+	"github.com/gatehouse-dev/gatehouse/bff/session"
+	"github.com/gatehouse-dev/gatehouse/shared"
 )
 
 func TestSignInFlow(t *testing.T) {

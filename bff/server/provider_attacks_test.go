@@ -18,8 +18,8 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
-	"gatehouse/bff/internal/fakeidp"
-	"gatehouse/bff/internal/jwks"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/fakeidp"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/jwks"
 )
 
 func b64JSON(v any) string { return base64.RawURLEncoding.EncodeToString(must(json.Marshal(v))) }

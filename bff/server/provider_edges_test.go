@@ -23,9 +23,9 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
-	"gatehouse/bff/internal/fakeidp"
-	"gatehouse/bff/internal/jwks"
-	"gatehouse/shared"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/fakeidp"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/jwks"
+	"github.com/gatehouse-dev/gatehouse/shared"
 )
 
 // logLines collects the BFF's log records, one JSON object a line.

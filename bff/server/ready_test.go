@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"gatehouse/bff/internal/fakeclock"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/fakeclock"
 )
 
 func TestReadinessIsCheckedOnceForManyRequests(t *testing.T) {

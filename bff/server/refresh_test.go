@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"gatehouse/bff/internal/fakeidp"
-	"gatehouse/shared"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/fakeidp"
+	"github.com/gatehouse-dev/gatehouse/shared"
 )
 
 // concurrentCalls sends n GET /api/orders/orders at once with c's cookies,

@@ -16,9 +16,9 @@ import (
 
 	"golang.org/x/sync/singleflight"
 
-	"gatehouse/bff/apierror"
-	"gatehouse/bff/csrf"
-	"gatehouse/shared"
+	"github.com/gatehouse-dev/gatehouse/bff/apierror"
+	"github.com/gatehouse-dev/gatehouse/bff/csrf"
+	"github.com/gatehouse-dev/gatehouse/shared"
 )
 
 // Config holds the handlers to wire. All but Ready are required.

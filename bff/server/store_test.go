@@ -21,15 +21,15 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"gatehouse/bff/internal/fakeidp"
-	"gatehouse/bff/internal/redistest"
-	"gatehouse/bff/internal/seal"
-	"gatehouse/bff/internal/store"
-	"gatehouse/bff/internal/store/boltstore"
-	"gatehouse/bff/internal/store/memstore"
-	"gatehouse/bff/internal/store/redisstore"
-	"gatehouse/bff/session"
-	"gatehouse/shared"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/fakeidp"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/redistest"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/seal"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/store"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/store/boltstore"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/store/memstore"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/store/redisstore"
+	"github.com/gatehouse-dev/gatehouse/bff/session"
+	"github.com/gatehouse-dev/gatehouse/shared"
 )
 
 // onRedis returns opt with each replica's store a client of its own on a

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"gatehouse/bff/internal/store"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/store"
 )
 
 // The store indexes each session under its user (issuer and sub) and, when

@@ -4,8 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 
-	"gatehouse/bff/apierror"
-	"gatehouse/shared"
+	"github.com/gatehouse-dev/gatehouse/bff/apierror"
+	"github.com/gatehouse-dev/gatehouse/shared"
 )
 
 // MeHandler answers GET /auth/me (shared.PathMe): 200 and a shared.Session,

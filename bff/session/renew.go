@@ -7,8 +7,8 @@ import (
 	"sync"
 	"time"
 
-	"gatehouse/bff/apierror"
-	"gatehouse/shared"
+	"github.com/gatehouse-dev/gatehouse/bff/apierror"
+	"github.com/gatehouse-dev/gatehouse/shared"
 )
 
 // ErrEnd is wrapped by a Renew refresh function's error when the session

@@ -9,10 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"gatehouse/bff/internal/fakeclock"
-	"gatehouse/bff/internal/seal"
-	"gatehouse/bff/internal/store"
-	"gatehouse/bff/internal/store/memstore"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/fakeclock"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/seal"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/store"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/store/memstore"
 )
 
 // startSession starts a session on m and returns its Record.

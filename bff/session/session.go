@@ -38,10 +38,10 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"golang.org/x/sync/singleflight"
 
-	"gatehouse/bff/apierror"
-	"gatehouse/bff/internal/seal"
-	"gatehouse/bff/internal/store"
-	"gatehouse/shared"
+	"github.com/gatehouse-dev/gatehouse/bff/apierror"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/seal"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/store"
+	"github.com/gatehouse-dev/gatehouse/shared"
 )
 
 // DefaultCookieName is the session cookie's name. The __Host- prefix makes

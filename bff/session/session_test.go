@@ -4,8 +4,8 @@ import (
 	"testing"
 	"time"
 
-	"gatehouse/bff/internal/seal"
-	"gatehouse/bff/internal/store/memstore"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/seal"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/store/memstore"
 )
 
 func TestNewChecksConfig(t *testing.T) {

@@ -23,7 +23,7 @@ import (
 	"strings"
 	"time"
 
-	"gatehouse/shared"
+	"github.com/gatehouse-dev/gatehouse/shared"
 )
 
 // WasmPath is the URL path of the WASM binary, as go-app's loader asks for it.

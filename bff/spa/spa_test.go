@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"gatehouse/shared"
+	"github.com/gatehouse-dev/gatehouse/shared"
 )
 
 // build writes a fake build into a temporary directory: app.wasm and, for

@@ -8,7 +8,7 @@ package main
 import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
-	"gatehouse/web"
+	"github.com/gatehouse-dev/gatehouse/web"
 )
 
 func main() {

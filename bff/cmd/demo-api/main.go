@@ -1,7 +1,7 @@
 // Command demo-api is the demo resource server behind the BFF's /api/orders
-// route (package gatehouse/bff/demoapi). It accepts JWT access tokens from
+// route (package github.com/gatehouse-dev/gatehouse/bff/demoapi). It accepts JWT access tokens from
 // OKTA_OAUTH2_ISSUER whose aud contains DEMO_API_AUDIENCE, verified by
-// gatehouse/bff/accesstoken (RFC 9068: signature against the issuer's JWKS,
+// github.com/gatehouse-dev/gatehouse/bff/accesstoken (RFC 9068: signature against the issuer's JWKS,
 // iss, aud, exp, nbf, iat, typ, no ID tokens).
 //
 //	OKTA_OAUTH2_ISSUER  required, e.g. https://dev-123.okta.com/oauth2/default
@@ -22,9 +22,9 @@ import (
 
 	"github.com/caarlos0/env/v11"
 
-	"gatehouse/bff/accesstoken"
-	"gatehouse/bff/demoapi"
-	"gatehouse/bff/internal/serve"
+	"github.com/gatehouse-dev/gatehouse/bff/accesstoken"
+	"github.com/gatehouse-dev/gatehouse/bff/demoapi"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/serve"
 )
 
 type config struct {

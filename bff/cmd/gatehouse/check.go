@@ -10,9 +10,9 @@ import (
 	"strings"
 	"time"
 
-	"gatehouse/bff/config"
-	"gatehouse/bff/internal/sessionstore"
-	"gatehouse/bff/provider"
+	"github.com/gatehouse-dev/gatehouse/bff/config"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/sessionstore"
+	"github.com/gatehouse-dev/gatehouse/bff/provider"
 )
 
 // checkTimeout bounds the whole of `gatehouse check`.

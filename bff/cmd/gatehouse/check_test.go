@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"gatehouse/bff/internal/fakeidp"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/fakeidp"
 )
 
 // TestCheck runs `gatehouse check` against the fake provider with a good

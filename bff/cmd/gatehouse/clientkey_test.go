@@ -18,8 +18,8 @@ import (
 	"strings"
 	"testing"
 
-	"gatehouse/bff/internal/fakeidp"
-	"gatehouse/bff/provider"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/fakeidp"
+	"github.com/gatehouse-dev/gatehouse/bff/provider"
 )
 
 // writeKey writes key as a PKCS#8 PEM file and returns its path and text.

@@ -2,7 +2,7 @@
 // OpenID provider (Okta or any other), keeps their tokens in a server-side
 // session, proxies the SPA's API calls with the user's access token, and
 // serves the SPA. Configuration comes from the environment; see README.md
-// and package gatehouse/bff/config.
+// and package github.com/gatehouse-dev/gatehouse/bff/config.
 //
 // Usage:
 //
@@ -27,18 +27,18 @@ import (
 	"syscall"
 	"time"
 
-	"gatehouse/bff/config"
-	"gatehouse/bff/internal/seal"
-	"gatehouse/bff/internal/serve"
-	"gatehouse/bff/internal/sessionstore"
-	"gatehouse/bff/login"
-	"gatehouse/bff/provider"
-	"gatehouse/bff/proxy"
-	"gatehouse/bff/refresh"
-	"gatehouse/bff/server"
-	"gatehouse/bff/session"
-	"gatehouse/bff/spa"
-	"gatehouse/web"
+	"github.com/gatehouse-dev/gatehouse/bff/config"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/seal"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/serve"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/sessionstore"
+	"github.com/gatehouse-dev/gatehouse/bff/login"
+	"github.com/gatehouse-dev/gatehouse/bff/provider"
+	"github.com/gatehouse-dev/gatehouse/bff/proxy"
+	"github.com/gatehouse-dev/gatehouse/bff/refresh"
+	"github.com/gatehouse-dev/gatehouse/bff/server"
+	"github.com/gatehouse-dev/gatehouse/bff/session"
+	"github.com/gatehouse-dev/gatehouse/bff/spa"
+	"github.com/gatehouse-dev/gatehouse/web"
 )
 
 func main() {

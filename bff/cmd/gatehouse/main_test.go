@@ -8,10 +8,10 @@ import (
 	"strings"
 	"testing"
 
-	"gatehouse/bff/internal/fakeidp"
-	"gatehouse/bff/internal/redistest"
-	"gatehouse/bff/internal/store/boltstore"
-	"gatehouse/bff/provider"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/fakeidp"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/redistest"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/store/boltstore"
+	"github.com/gatehouse-dev/gatehouse/bff/provider"
 )
 
 // env is a configuration that passes config.Load; the provider is never

@@ -16,8 +16,8 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
-	"gatehouse/bff/internal/fakeclock"
-	"gatehouse/bff/internal/fakeidp"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/fakeclock"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/fakeidp"
 )
 
 // thumbprint is the RFC 7638 thumbprint of pub, the kid the fake expects.

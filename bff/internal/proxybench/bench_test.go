@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"gatehouse/bff/config"
-	"gatehouse/bff/internal/redistest"
+	"github.com/gatehouse-dev/gatehouse/bff/config"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/redistest"
 )
 
 // Targets of the hot path, each decided on figures measured in one run.

@@ -21,17 +21,17 @@ import (
 	"testing"
 	"time"
 
-	"gatehouse/bff/config"
-	"gatehouse/bff/internal/fakeidp"
-	"gatehouse/bff/internal/seal"
-	"gatehouse/bff/internal/sessionstore"
-	"gatehouse/bff/login"
-	"gatehouse/bff/provider"
-	"gatehouse/bff/proxy"
-	"gatehouse/bff/refresh"
-	"gatehouse/bff/server"
-	"gatehouse/bff/session"
-	"gatehouse/shared"
+	"github.com/gatehouse-dev/gatehouse/bff/config"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/fakeidp"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/seal"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/sessionstore"
+	"github.com/gatehouse-dev/gatehouse/bff/login"
+	"github.com/gatehouse-dev/gatehouse/bff/provider"
+	"github.com/gatehouse-dev/gatehouse/bff/proxy"
+	"github.com/gatehouse-dev/gatehouse/bff/refresh"
+	"github.com/gatehouse-dev/gatehouse/bff/server"
+	"github.com/gatehouse-dev/gatehouse/bff/session"
+	"github.com/gatehouse-dev/gatehouse/shared"
 )
 
 // childEnv holds the child's childConfig as JSON; its presence makes

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"gatehouse/bff/config"
-	"gatehouse/bff/internal/redistest"
+	"github.com/gatehouse-dev/gatehouse/bff/config"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/redistest"
 )
 
 // TestHarness checks the benchmark's wiring on each store: both proxies

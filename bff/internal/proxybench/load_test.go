@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"gatehouse/shared"
+	"github.com/gatehouse-dev/gatehouse/shared"
 )
 
 // apiPath is the path requested from both proxies: the BFF forwards it to

@@ -11,7 +11,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"gatehouse/bff/internal/store/redisstore"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/store/redisstore"
 )
 
 // commandCalls returns, from INFO commandstats, the calls of each command

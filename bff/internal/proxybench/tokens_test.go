@@ -9,7 +9,7 @@ import (
 	"strings"
 	"sync"
 
-	"gatehouse/bff/internal/fakeidp"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/fakeidp"
 )
 
 // Okta-shaped registration: Okta's client ids are 20 characters ("0oa…"),

@@ -9,11 +9,11 @@ import (
 	"log/slog"
 	"time"
 
-	"gatehouse/bff/config"
-	"gatehouse/bff/internal/store"
-	"gatehouse/bff/internal/store/boltstore"
-	"gatehouse/bff/internal/store/memstore"
-	"gatehouse/bff/internal/store/redisstore"
+	"github.com/gatehouse-dev/gatehouse/bff/config"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/store"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/store/boltstore"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/store/memstore"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/store/redisstore"
 )
 
 // Store is an open store: Close releases its file or connections.

@@ -25,7 +25,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
 
-	"gatehouse/bff/internal/store"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/store"
 )
 
 // Defaults of Options.

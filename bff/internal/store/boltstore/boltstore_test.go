@@ -10,10 +10,10 @@ import (
 	"testing"
 	"time"
 
-	"gatehouse/bff/internal/fakeclock"
-	"gatehouse/bff/internal/store"
-	"gatehouse/bff/internal/store/boltstore"
-	"gatehouse/bff/internal/store/storetest"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/fakeclock"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/store"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/store/boltstore"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/store/storetest"
 )
 
 func open(t *testing.T, path string, opt boltstore.Options) *boltstore.Store {

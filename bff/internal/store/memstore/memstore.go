@@ -14,7 +14,7 @@ import (
 	"sync"
 	"time"
 
-	"gatehouse/bff/internal/store"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/store"
 )
 
 // DefaultSweepInterval is how often expired entries are freed.

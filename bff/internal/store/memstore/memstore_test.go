@@ -5,10 +5,10 @@ import (
 	"testing"
 	"time"
 
-	"gatehouse/bff/internal/fakeclock"
-	"gatehouse/bff/internal/store"
-	"gatehouse/bff/internal/store/memstore"
-	"gatehouse/bff/internal/store/storetest"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/fakeclock"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/store"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/store/memstore"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/store/storetest"
 )
 
 func TestContract(t *testing.T) {

@@ -27,7 +27,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/redis/go-redis/v9/maintnotifications"
 
-	"gatehouse/bff/internal/store"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/store"
 )
 
 // DefaultPrefix starts every key Gatehouse writes.

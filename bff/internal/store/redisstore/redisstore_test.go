@@ -9,10 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"gatehouse/bff/internal/redistest"
-	"gatehouse/bff/internal/store"
-	"gatehouse/bff/internal/store/redisstore"
-	"gatehouse/bff/internal/store/storetest"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/redistest"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/store"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/store/redisstore"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/store/storetest"
 )
 
 func open(t *testing.T, url, prefix string) *redisstore.Store {

@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	"gatehouse/bff/internal/store"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/store"
 )
 
 // Harness opens the stores a Run uses.
