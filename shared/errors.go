@@ -53,6 +53,17 @@ const (
 	// CodeIssuerMismatch: the callback's iss is not the configured issuer
 	// (RFC 9207 §2.4), a sign of a mix-up attack.
 	CodeIssuerMismatch Code = "issuer_mismatch"
+	// CodeLoginRequired: the provider needs the user to sign in, and the
+	// request asked it not to show a page (OpenID Connect Core §3.1.2.6
+	// login_required, interaction_required, consent_required,
+	// account_selection_required). Signing in again, interactively, fixes it.
+	CodeLoginRequired Code = "login_required"
+	// CodeClientMisconfigured: the provider refused Gatehouse itself, not the
+	// user: its client credentials (invalid_client), a grant or scope the
+	// client may not use (unauthorized_client, invalid_scope), or its
+	// registration (RFC 6749 §4.1.2.1, §5.2). An administrator must fix the
+	// app integration or the BFF's settings; details are in the BFF's log.
+	CodeClientMisconfigured Code = "client_misconfigured"
 	// CodeLoginFailed: the provider refused the request, the code exchange
 	// failed, or the ID token did not verify. Details are in the BFF's log.
 	CodeLoginFailed Code = "login_failed"
@@ -70,7 +81,7 @@ func (c Code) HTTPStatus() int {
 		return http.StatusNotFound
 	case CodeMethodNotAllowed:
 		return http.StatusMethodNotAllowed
-	case CodeBadRequest, CodeInvalidState, CodeIssuerMismatch, CodeLoginFailed:
+	case CodeBadRequest, CodeInvalidState, CodeIssuerMismatch, CodeLoginFailed, CodeLoginRequired, CodeClientMisconfigured:
 		return http.StatusBadRequest
 	case CodeRateLimited:
 		return http.StatusTooManyRequests

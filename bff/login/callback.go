@@ -107,8 +107,11 @@ func (rp *RelyingParty) CallbackHandler() http.Handler {
 		token, err := rp.provider.OAuth2.Exchange(ctx, code, append(rp.provider.ExchangeOptions(), oauth2.VerifierOption(tx.CodeVerifier))...)
 		if err != nil {
 			code := shared.CodeLoginFailed
-			if provider.Unavailable(err) {
+			switch {
+			case provider.Unavailable(err):
 				code = shared.CodeProviderUnavailable
+			case clientFault(provider.Refused(err)):
+				code = shared.CodeClientMisconfigured
 			}
 			rp.fail(w, r, code, fmt.Errorf("login: code exchange: %w", err))
 			return
@@ -325,11 +328,25 @@ func parseGroups(raw json.RawMessage) []string {
 // (RFC 6749 §4.1.2.1, OpenID Connect Core §3.1.2.6) to a shared.Code.
 func providerErrorCode(e string) shared.Code {
 	switch e {
-	case "access_denied", "consent_required", "login_required", "interaction_required", "account_selection_required":
+	case "access_denied":
 		return shared.CodeAccessDenied
+	case "consent_required", "login_required", "interaction_required", "account_selection_required":
+		return shared.CodeLoginRequired
 	case "temporarily_unavailable", "server_error":
 		return shared.CodeProviderUnavailable
-	default:
-		return shared.CodeLoginFailed
 	}
+	if clientFault(e) {
+		return shared.CodeClientMisconfigured
+	}
+	return shared.CodeLoginFailed
+}
+
+// clientFault reports whether an RFC 6749 error code (§4.1.2.1, §5.2) blames
+// the client's registration or credentials rather than the user.
+func clientFault(e string) bool {
+	switch e {
+	case "invalid_client", "unauthorized_client", "invalid_scope", "unsupported_response_type", "unsupported_grant_type":
+		return true
+	}
+	return false
 }

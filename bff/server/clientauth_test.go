@@ -168,8 +168,8 @@ func TestClientAuthTheProviderRefuses(t *testing.T) {
 		p.AuthMethods, p.ClientAuthMethod = allMethods, fakeidp.ClientSecretPost
 	})
 	c := b.browser(t)
-	if code := b.loginErrorCode(t, b.signIn(t, c, "/")); code != shared.CodeLoginFailed {
-		t.Fatalf("sign-in with client_secret_basic at a client registered for client_secret_post: %q; want %q", code, shared.CodeLoginFailed)
+	if code := b.loginErrorCode(t, b.signIn(t, c, "/")); code != shared.CodeClientMisconfigured {
+		t.Fatalf("sign-in with client_secret_basic at a client registered for client_secret_post: %q; want %q", code, shared.CodeClientMisconfigured)
 	}
 	auths := b.idp.ClientAuthentications()
 	if len(auths) != 1 || !strings.Contains(auths[0].Refused, "registered for client_secret_post") {
@@ -235,8 +235,8 @@ func TestClientAuthWarnings(t *testing.T) {
 			// The warning said what happens: a sign-in fails, or works.
 			resp := b.signIn(t, b.browser(t), "/")
 			if tt.signInFail {
-				if code := b.loginErrorCode(t, resp); code != shared.CodeLoginFailed {
-					t.Fatalf("sign-in = %q; want %q", code, shared.CodeLoginFailed)
+				if code := b.loginErrorCode(t, resp); code != shared.CodeClientMisconfigured {
+					t.Fatalf("sign-in = %q; want %q", code, shared.CodeClientMisconfigured)
 				}
 			} else if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != b.url+"/" {
 				t.Fatalf("sign-in: callback = %d to %q; want 302 to /", resp.StatusCode, resp.Header.Get("Location"))
