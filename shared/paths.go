@@ -32,10 +32,22 @@ const (
 	// {"error":"invalid_request"} when the token does not verify (§2.8).
 	PathBackChannelLogout = "/auth/backchannel-logout"
 
-	// PathLogout ends the session: POST with HeaderCSRF. Answers 200 and a
-	// LogoutResponse whose RedirectTo the SPA navigates to (the provider's
-	// end_session_endpoint, OpenID Connect RP-Initiated Logout 1.0 §2).
+	// PathLogout ends the session: POST as a top-level form navigation (no
+	// body, no HeaderCSRF: a form cannot send one), so that page scripts never
+	// see where it leads. The BFF accepts it only with an Origin header of
+	// its own origin or of an allowed SPA origin, destroys the session,
+	// revokes its refresh token, and answers 303 to the provider's
+	// end_session_endpoint (OpenID Connect RP-Initiated Logout 1.0 §2, with
+	// id_token_hint, post_logout_redirect_uri = the BFF's origin +
+	// PathLoggedOut, and a state), or straight to the SPA's RouteHome when
+	// there is nothing to end at the provider.
 	PathLogout = "/auth/logout"
+
+	// PathLoggedOut is the post_logout_redirect_uri registered at the
+	// provider: GET with the logout's state (RP-Initiated Logout 1.0 §3).
+	// The BFF checks the state against the browser's sign-out and answers
+	// 303 to the SPA's RouteHome, so the address bar shows a clean URL.
+	PathLoggedOut = "/auth/logged-out"
 
 	// PathAuthPrefix is the prefix of every path above. Responses under it carry
 	// Cache-Control: no-store, and the SPA's service worker never answers for it.
