@@ -2,8 +2,29 @@ import { execFileSync } from 'node:child_process';
 
 // Ports and URLs of the e2e runs, in one place. They differ from `make run`'s (IdP :9000,
 // BFF :8080) so that a developer's running stack does not collide with a test run.
+//
+// Every fixed port below is a base plus E2E_PORT_OFFSET (default 0), so that two runs on one
+// machine (two worktrees) do not collide: `E2E_PORT_OFFSET=1000 make test` uses 9180, 10100…
+// The providers' registered URIs come from these values (idpEnv, zitadelEnv), so they move too.
 
-export const IDP_PORT = 9100;
+/** E2E_PORT_OFFSET: a non-negative integer added to every fixed port of the run; default 0. */
+export const PORT_OFFSET = portOffset(process.env.E2E_PORT_OFFSET);
+
+function portOffset(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 0;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n + 9_102 > 65_535) {
+    throw new Error(`E2E_PORT_OFFSET=${raw}: want a whole number from 0 to 56433 (added to ports 8180-9102)`);
+  }
+  return n;
+}
+
+/** port is base moved by PORT_OFFSET. */
+function port(base: number): number {
+  return base + PORT_OFFSET;
+}
+
+export const IDP_PORT = port(9100);
 export const IDP_ORIGIN = `http://127.0.0.1:${IDP_PORT}`;
 export const IDP_ISSUER = `${IDP_ORIGIN}/oauth2/default`;
 export const IDP_DISCOVERY_URL = `${IDP_ISSUER}/.well-known/openid-configuration`;
@@ -17,7 +38,7 @@ export const IDP_AUDIENCE = 'api://default';
  */
 export const IDP_ACCESS_TOKEN_TTL = 10;
 
-export const DEMO_API_ADDR = '127.0.0.1:9101';
+export const DEMO_API_ADDR = `127.0.0.1:${port(9101)}`;
 
 /**
  * The run's redis-server port: a free loopback port, picked once when the config is first loaded
@@ -38,7 +59,7 @@ function freePort(): number {
 /** The session-sealing key of e2e runs (GATEHOUSE_SESSION_KEYS): a test value, never used elsewhere. */
 export const SESSION_KEYS = Buffer.from('gatehouse-e2e-session-key-32byte').toString('base64');
 
-export const BFF_PORT = 8180;
+export const BFF_PORT = port(8180);
 export const BFF_ORIGIN = `http://localhost:${BFF_PORT}`;
 export const REDIRECT_URI = `${BFF_ORIGIN}/auth/callback`;
 export const POST_LOGOUT_REDIRECT_URI = `${BFF_ORIGIN}/`;
@@ -47,10 +68,10 @@ export const POST_LOGOUT_REDIRECT_URI = `${BFF_ORIGIN}/`;
  * The load balancer that sessions.spec.ts puts in front of BFF replicas it starts itself: their
  * public URL, registered at the dev provider like the run's own BFF.
  */
-export const BALANCER_PORT = 8183;
+export const BALANCER_PORT = port(8183);
 export const BALANCER_ORIGIN = `http://localhost:${BALANCER_PORT}`;
 /** The ports of the replicas sessions.spec.ts starts. */
-export const REPLICA_PORTS = [8181, 8182, 8184, 8185] as const;
+export const REPLICA_PORTS = [port(8181), port(8182), port(8184), port(8185)] as const;
 
 /** The dev IdP's environment for e2e runs (see idp/README.md). */
 export const idpEnv: Record<string, string> = {
@@ -119,7 +140,7 @@ export async function setAccessTokenTTL(seconds: number | null): Promise<void> {
 // (tests/zitadel.spec.ts). Its issuer is the example's, trailing slash included; the OP listens on
 // 127.0.0.1 only, and browsers reach it as localhost.
 
-export const ZITADEL_PORT = 9102;
+export const ZITADEL_PORT = port(9102);
 /** Where the OP listens; the BFF's proxy route to it uses this address too. */
 export const ZITADEL_ORIGIN = `http://127.0.0.1:${ZITADEL_PORT}`;
 export const ZITADEL_ISSUER = `http://localhost:${ZITADEL_PORT}/`;
@@ -140,7 +161,7 @@ export const ZITADEL_USER = {
   email: 'test-user@zitadel.ch',
 } as const;
 
-export const ZITADEL_BFF_PORT = 8187;
+export const ZITADEL_BFF_PORT = port(8187);
 export const ZITADEL_BFF_ORIGIN = `http://localhost:${ZITADEL_BFF_PORT}`;
 
 /** The zitadel OP's environment (zitadel-op/main.go). */

@@ -53,7 +53,7 @@ interface AuthRequest {
   verifier: string;
 }
 
-// Every test's page answers the BFF's URLs (http://localhost:8180/*) itself, inside Chromium,
+// Every test's page answers the BFF's URLs (BFF_ORIGIN/*) itself, inside Chromium,
 // so nothing reaches a BFF even when one runs on that port: the redirect URI (the code arrives
 // there), the post-logout URI, and any page a test puts there (`bff.pages`).
 //
@@ -498,7 +498,7 @@ test('bad authorization requests are refused like Okta refuses them', async ({ p
   expect(query.get('error')).toBe('invalid_scope');
 
   // An unregistered redirect URI is never redirected to.
-  const evil = authorizeRequest({ extra: { redirect_uri: 'http://localhost:8180/elsewhere' } });
+  const evil = authorizeRequest({ extra: { redirect_uri: `${BFF_ORIGIN}/elsewhere` } });
   const res = await page.goto(evil.url);
   expect(res!.status()).toBe(400);
   await expect(page.getByRole('alert')).toContainText('redirect_uri');
@@ -574,7 +574,7 @@ test('RP-initiated logout ends the provider session and returns with the state',
 });
 
 test('provider cookies work over http and across the BFF site boundary', async ({ page, callbacks, bff }) => {
-  // The BFF (http://localhost:8180) is a different site from the IdP (http://127.0.0.1:9100):
+  // The BFF (BFF_ORIGIN, localhost) is a different site from the IdP (IDP_ORIGIN, 127.0.0.1):
   // each sign-in starts from a page there, as a top-level cross-site navigation.
   const startFrom = async (req: AuthRequest) => {
     bff.pages.set('/start', `<!doctype html><title>App</title><a href="${req.url.replace(/&/g, '&amp;')}">Sign in with Okta</a>`);

@@ -2,7 +2,7 @@
 // Chromium. What a user does, and what must never happen (a token reaching the browser).
 import { createHash } from 'node:crypto';
 
-import { BFF_ORIGIN, IDP_ORIGIN, USERS } from '../env';
+import { BFF_ORIGIN, IDP_ISSUER, IDP_ORIGIN, USERS } from '../env';
 import {
   api, expect, issuedTokens, me, signInAt, submitSignIn, test,
 } from './fixtures';
@@ -170,7 +170,7 @@ test('two tabs sign in at once and each lands on its own route (F05)', async ({ 
 
 test('a tampered state lands on the error page with a way back in (F04)', async ({ page }) => {
   await page.goto(`${BFF_ORIGIN}/`);
-  await page.goto(`${BFF_ORIGIN}/auth/callback?code=x&state=forged&iss=${encodeURIComponent('http://127.0.0.1:9100/oauth2/default')}`);
+  await page.goto(`${BFF_ORIGIN}/auth/callback?code=x&state=forged&iss=${encodeURIComponent(IDP_ISSUER)}`);
   await expect(page).toHaveURL(`${BFF_ORIGIN}/login/error?error=invalid_state`);
   await expect(page.getByRole('main').getByRole('button', { name: 'Sign in again' })).toBeVisible();
   expect((await me(page)).status).toBe(401);
