@@ -8,6 +8,7 @@ import "time"
 //
 //	{"sub":"00u1","name":"Alice Anderson","email":"alice@example.com",
 //	 "preferred_username":"alice","groups":["Everyone","Admins"],
+//	 "scopes":["openid","profile","email","offline_access"],
 //	 "iss":"https://dev-123.okta.com/oauth2/default",
 //	 "auth_time":"2026-11-29T08:00:00Z","expires_at":"2026-11-29T08:30:00Z",
 //	 "max_expires_at":"2026-11-29T20:00:00Z"}
@@ -22,6 +23,10 @@ type Session struct {
 	PreferredUsername string `json:"preferred_username,omitempty"`
 	// Groups is the groups claim (Okta's groups claim, when configured).
 	Groups []string `json:"groups,omitempty"`
+	// Scopes are the scopes the session's access token was granted (the
+	// token response's scope, RFC 6749 §3.3 and §5.1), when the BFF reports
+	// them; empty when it does not. The SPA kit's Guard.Scope checks them.
+	Scopes []string `json:"scopes,omitempty"`
 	// Issuer is the ID token's iss claim.
 	Issuer string `json:"iss"`
 	// AuthTime is when the user authenticated at the provider (auth_time), or
