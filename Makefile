@@ -23,7 +23,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 WASM := static/web/app.wasm
 GO_SOURCES := $(shell find bff web shared -name '*.go' -not -name '*_test.go') go.mod go.sum
-WEB_SOURCES := $(shell find web shared -name '*.go' -not -name '*_test.go') $(wildcard web/*.js) go.mod go.sum
+WEB_SOURCES := $(shell find web shared -name '*.go' -not -name '*_test.go') $(shell find web -name '*.js') go.mod go.sum
 NODE_MODULES := e2e/node_modules/.package-lock.json
 ZITADEL_OP_SOURCES := $(wildcard e2e/zitadel-op/*.go) e2e/zitadel-op/go.mod e2e/zitadel-op/go.sum
 
@@ -44,7 +44,7 @@ bin/zitadel-op: $(ZITADEL_OP_SOURCES)
 	cd e2e/zitadel-op && $(GO) build -trimpath -o ../../bin/zitadel-op .
 
 $(WASM): $(WEB_SOURCES)
-	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o $@ ./web/wasm
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o $@ ./web/demo/wasm
 
 # Brotli and gzip copies served with Content-Encoding (bff/spa).
 $(WASM).br: $(WASM)

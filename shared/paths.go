@@ -1,6 +1,6 @@
 // Package shared is Gatehouse's wire contract: the paths, header names, JSON
 // types and error codes that the backend-for-frontend (BFF, package bff/...) and
-// the go-app single-page application (package web) both use.
+// the go-app single-page application (the kit web/auth, the demo web/demo) both use.
 //
 // It has no dependencies beyond the standard library and compiles for
 // GOOS=js GOARCH=wasm as well as for the server, so that both sides of the wire

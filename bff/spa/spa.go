@@ -39,7 +39,7 @@ type Config struct {
 	// app.wasm.gz next to it (written by `make build`). A compressed file
 	// older than app.wasm is ignored, so a stale one is never served.
 	Dir string
-	// App makes the go-app handler (web.Handler in main).
+	// App makes the go-app handler (demo.Handler in main).
 	App AppHandler
 	// Log receives start-up notes. Default slog.Default().
 	Log *slog.Logger

@@ -38,7 +38,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/bff/server"
 	"github.com/gatehouse-dev/gatehouse/bff/session"
 	"github.com/gatehouse-dev/gatehouse/bff/spa"
-	"github.com/gatehouse-dev/gatehouse/web"
+	"github.com/gatehouse-dev/gatehouse/web/demo"
 )
 
 func main() {
@@ -142,11 +142,11 @@ func run(ctx context.Context, environ []string, stderr io.Writer) error {
 		return err
 	}
 
-	web.Register()
+	demo.Register()
 	app, err := spa.New(spa.Config{
 		Dir: cfg.StaticDir,
 		App: func(version string, wasmSize int64) http.Handler {
-			return web.Handler(web.HandlerConfig{Version: version, StaticDir: cfg.StaticDir, WasmSize: wasmSize, Domain: cfg.PublicURL.Host})
+			return demo.Handler(demo.HandlerConfig{Version: version, StaticDir: cfg.StaticDir, WasmSize: wasmSize, Domain: cfg.PublicURL.Host})
 		},
 	})
 	if err != nil {

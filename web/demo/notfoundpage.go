@@ -1,4 +1,4 @@
-package web
+package demo
 
 import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -6,12 +6,11 @@ import (
 	"github.com/gatehouse-dev/gatehouse/shared"
 )
 
-// notFoundPage answers every path no other route takes.
+// notFoundPage answers every path no other route takes (Handler sends it
+// with status 404).
 type notFoundPage struct {
 	app.Compo
 }
-
-func newNotFoundPage() *notFoundPage { return &notFoundPage{} }
 
 func (p *notFoundPage) OnNav(ctx app.Context) {
 	ctx.Page().SetTitle("Page not found · Gatehouse")

@@ -1,4 +1,4 @@
-package web
+package demo
 
 import (
 	"encoding/json"
@@ -12,7 +12,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/maxence-charriere/go-app/v10/pkg/app"
+	"github.com/gatehouse-dev/gatehouse/shared"
+	"github.com/gatehouse-dev/gatehouse/web/auth"
 )
 
 const testVersion = "0123456789abcdef"
@@ -62,7 +63,7 @@ func TestHandlerRequiresVersion(t *testing.T) {
 }
 
 func TestHandlerDefaults(t *testing.T) {
-	h := Handler(HandlerConfig{Version: testVersion})
+	h := Handler(HandlerConfig{Version: testVersion}).(pages).app
 	if got := h.Resources.Resolve("/web/app.wasm"); got != "/web/app.wasm" {
 		t.Errorf("Resources.Resolve(/web/app.wasm) = %q; want %q", got, "/web/app.wasm")
 	}
@@ -77,35 +78,12 @@ func TestHandlerDefaults(t *testing.T) {
 	}
 }
 
-// The worker template is go-app's, with the placeholders go-app fills in, and
-// only the fetch listener changed.
-func TestServiceWorkerTemplate(t *testing.T) {
-	for _, placeholder := range []string{"{{.Version}}", "{{.ResourcesToCache}}"} {
-		if !strings.Contains(appWorkerJS, placeholder) {
-			t.Errorf("app-worker.js lacks go-app's placeholder %s", placeholder)
-		}
+// The service worker is the kit's, which never answers for the BFF.
+func TestServiceWorkerIsTheKits(t *testing.T) {
+	h := Handler(HandlerConfig{Version: testVersion}).(pages).app
+	if h.ServiceWorkerTemplate != auth.ServiceWorkerTemplate() {
+		t.Error("Handler's ServiceWorkerTemplate is not auth.ServiceWorkerTemplate()")
 	}
-	if got, want := withoutFetchListener(t, appWorkerJS), withoutFetchListener(t, app.DefaultAppWorkerJS); got != want {
-		t.Errorf("app-worker.js differs from app.DefaultAppWorkerJS outside the fetch listener; "+
-			"go-app's worker changed: port the change.\n--- ours\n%s\n--- go-app\n%s", got, want)
-	}
-}
-
-// withoutFetchListener cuts the fetch listener (up to fetchWithCache) out of
-// a worker script.
-func withoutFetchListener(t *testing.T, js string) string {
-	t.Helper()
-	start := strings.Index(js, `self.addEventListener("fetch"`)
-	end := strings.Index(js, "async function fetchWithCache(request)")
-	if start < 0 || end < start {
-		t.Fatalf("worker script has no fetch listener followed by fetchWithCache")
-	}
-	// Our comment above the listener goes too.
-	head := js[:start]
-	if i := strings.LastIndex(head, "\n\n"); i >= 0 && strings.Contains(head[i:], "// Gatehouse") {
-		head = head[:i+2]
-	}
-	return head + js[end:]
 }
 
 func TestServiceWorkerServed(t *testing.T) {
@@ -214,26 +192,32 @@ var (
 )
 
 // Every route prerenders a page the BFF's CSP allows: no inline script or
-// style, nothing external; one h1; the nav; a live region.
+// style, nothing external; one h1; the nav; a live region. An unknown path
+// gets the not-found page with status 404.
 func TestPagesPrerender(t *testing.T) {
 	h := newTestHandler(t)
 	tests := []struct {
 		path, title, h1 string
+		status          int
 		want            []string
 	}{
-		{"/", "Gatehouse demo", "Gatehouse demo", []string{"Checking whether you are signed in…"}},
-		{"/profile", "Profile · Gatehouse", "Profile", []string{"Checking your session…"}},
-		{"/orders?x=1", "Orders · Gatehouse", "Orders", []string{"Checking your session…"}},
-		{"/login/error?error=access_denied", "Sign-in failed · Gatehouse", "Sign-in failed", []string{"You declined to sign in.", "Sign in again", "Go to the home page"}},
-		{"/login/error?error=invalid_state", "Sign-in failed · Gatehouse", "Sign-in failed", []string{"started in another window or browser"}},
-		{"/login/error?error=new_code", "Sign-in failed · Gatehouse", "Sign-in failed", []string{"Something went wrong", "<code>", "new_code"}},
-		{"/no/such/page", "Page not found · Gatehouse", "Page not found", []string{"Go to the home page"}},
+		{"/", "Gatehouse demo", "Gatehouse demo", 200, []string{"Checking whether you are signed in…"}},
+		{"/profile", "Profile · Gatehouse", "Profile", 200, []string{"Checking your session…"}},
+		{"/orders?x=1", "Orders · Gatehouse", "Orders", 200, []string{"Checking your session…"}},
+		{"/admin", "Admin · Gatehouse", "Admin", 200, []string{"Checking your session…"}},
+		{"/login/error?error=access_denied", "Sign-in failed · Gatehouse", "Sign-in failed", 200, []string{"You declined to sign in", "Sign in again", "Go to the home page", "For your administrator"}},
+		{"/login/error?error=invalid_state", "Sign-in failed · Gatehouse", "Sign-in failed", 200, []string{"started in another window or browser"}},
+		{"/login/error?error=client_misconfigured", "Sign-in failed · Gatehouse", "Sign-in failed", 200, []string{"OKTA_OAUTH2_CLIENT_ID"}},
+		{"/login/error?error=new_code", "Sign-in failed · Gatehouse", "Sign-in failed", 200, []string{"Something went wrong", "<code>", "new_code"}},
+		{"/no/such/page", "Page not found · Gatehouse", "Page not found", 404, []string{"Go to the home page"}},
+		{"/profile/", "Page not found · Gatehouse", "Page not found", 404, nil},
+		{"/Admin", "Page not found · Gatehouse", "Page not found", 404, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
 			code, header, html := get(t, h, tt.path)
-			if code != http.StatusOK || !strings.HasPrefix(header.Get("Content-Type"), "text/html") {
-				t.Fatalf("GET %s = %d %q", tt.path, code, header.Get("Content-Type"))
+			if code != tt.status || !strings.HasPrefix(header.Get("Content-Type"), "text/html") {
+				t.Fatalf("GET %s = %d %q; want %d text/html", tt.path, code, header.Get("Content-Type"), tt.status)
 			}
 			if n := len(h1Tag.FindAllString(html, -1)); n != 1 {
 				t.Errorf("GET %s has %d h1; want 1", tt.path, n)
@@ -255,14 +239,32 @@ func TestPagesPrerender(t *testing.T) {
 				}
 			}
 			for _, want := range append([]string{
-				`aria-label="Main"`, `<header`, `<main`, `aria-live="polite"`,
-				`href="/web/app.css"`, `href="/web/icon.svg"`, `src="/app.js"`,
+				`aria-label="Main"`, `<header`, `<main`, `aria-live="polite"`, `role="status"`,
+				`href="/web/app.css"`, `href="/web/icon.svg"`, `src="/app.js"`, `href="/admin"`,
 			}, tt.want...) {
 				if !strings.Contains(html, want) {
 					t.Errorf("GET %s lacks %q", tt.path, want)
 				}
 			}
+			if tt.status == http.StatusNotFound && header.Get("ETag") != "" {
+				t.Errorf("GET %s has ETag %q; want none on a 404", tt.path, header.Get("ETag"))
+			}
 		})
+	}
+}
+
+// A 404 page is never answered 304 with the build's ETag, and the known
+// pages still are.
+func TestNotFoundIgnoresTheBuildsETag(t *testing.T) {
+	h := newTestHandler(t)
+	for path, want := range map[string]int{"/no/such/page": http.StatusNotFound, "/profile": http.StatusNotModified} {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		req.Header.Set("If-None-Match", `"`+testVersion+`"`)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != want {
+			t.Errorf("GET %s with the build's ETag = %d; want %d", path, rec.Code, want)
+		}
 	}
 }
 
@@ -275,18 +277,18 @@ func TestLoginErrorPageHostileCode(t *testing.T) {
 		`"><img src=x onerror=alert(1)>`,
 		`javascript:alert(1)`,
 	} {
-		_, _, html := get(t, h, "/login/error?error="+url.QueryEscape(code))
+		_, _, html := get(t, h, shared.RouteLoginError+"?error="+url.QueryEscape(code))
 		if strings.Contains(html, "alert(1)") {
 			t.Errorf("GET /login/error?error=%q echoes the value", code)
 		}
-		if !strings.Contains(html, genericLoginProblem.Summary) {
+		if !strings.Contains(html, auth.DefaultTexts().UnknownLoginProblem.Summary) {
 			t.Errorf("GET /login/error?error=%q lacks the generic text", code)
 		}
 	}
 }
 
 // A path that go-app would write into an attribute with strconv.Quote is not
-// prerendered at all.
+// prerendered at all; any other unknown path gets the not-found page, 404.
 func TestNotFoundRefusesAttributeBreakingPaths(t *testing.T) {
 	h := newTestHandler(t)
 	for _, path := range []string{`/x%22onfocus=alert(1)//`, `/x%3Cb%3E`, `/a%20b`, `/x%5C`} {
@@ -295,7 +297,19 @@ func TestNotFoundRefusesAttributeBreakingPaths(t *testing.T) {
 			t.Errorf("GET %s = %d; want 404 without the path", path, code)
 		}
 	}
-	if code, _, _ := get(t, h, "/some-page_1.2~x/y"); code != http.StatusOK {
-		t.Errorf("GET /some-page_1.2~x/y = %d; want 200 (the not-found page)", code)
+	if code, _, body := get(t, h, "/some-page_1.2~x/y"); code != http.StatusNotFound || !strings.Contains(body, "Page not found") {
+		t.Errorf("GET /some-page_1.2~x/y = %d; want 404 with the not-found page", code)
+	}
+}
+
+// go-app's files, with or without the version prefix, are files, never
+// the not-found page.
+func TestFilesAreNotPages(t *testing.T) {
+	h := newTestHandler(t)
+	for _, path := range []string{"/app.js", "/app-worker.js", "/wasm_exec.js", "/manifest.webmanifest", "/app.css", "/web/app.css", "/" + testVersion + "/app.js"} {
+		code, header, _ := get(t, h, path)
+		if code != http.StatusOK || strings.HasPrefix(header.Get("Content-Type"), "text/html") {
+			t.Errorf("GET %s = %d %q; want 200, not a page", path, code, header.Get("Content-Type"))
+		}
 	}
 }

@@ -1,4 +1,4 @@
-package web
+package demo
 
 import (
 	"time"
@@ -26,8 +26,6 @@ type updateBanner struct {
 	available bool
 	release   func() // stops listening for controllerchange
 }
-
-func newUpdateBanner() *updateBanner { return &updateBanner{} }
 
 func (b *updateBanner) OnMount(ctx app.Context) {
 	b.available = ctx.AppUpdateAvailable()

@@ -1,9 +1,10 @@
-package web
+package demo
 
 import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"github.com/gatehouse-dev/gatehouse/shared"
+	"github.com/gatehouse-dev/gatehouse/web/auth"
 )
 
 // homePage is the public start page, shared.RouteHome: whether you are
@@ -11,18 +12,15 @@ import (
 type homePage struct {
 	app.Compo
 
-	session sessionState // the app-wide session, observed
+	state auth.State // the app-wide session, observed
 }
-
-func newHomePage() *homePage { return &homePage{} }
 
 func (p *homePage) OnNav(ctx app.Context) {
 	ctx.Page().SetTitle("Gatehouse demo")
 	if app.IsServer {
 		return
 	}
-	ctx.ObserveState(sessionStateKey, &p.session)
-	ensureSession(ctx)
+	auth.Observe(ctx, &p.state)
 }
 
 func (p *homePage) Render() app.UI {
@@ -35,9 +33,10 @@ func (p *homePage) Render() app.UI {
 }
 
 func (p *homePage) status() app.UI {
-	if s, ok := signedIn(p.session); ok {
+	switch p.state.Status {
+	case auth.StatusSignedIn:
 		return app.Div().Class("card").Body(
-			app.P().Class("signed-in").Text("Signed in as "+displayName(s)),
+			app.P().Class("signed-in").Text("Signed in as "+p.state.DisplayName()),
 			app.P().Body(
 				app.Text("See your "),
 				app.A().Href(routeProfile).Text("profile"),
@@ -46,15 +45,18 @@ func (p *homePage) status() app.UI {
 				app.Text("."),
 			),
 		)
-	}
-	switch sessionOutcome(p.session) {
-	case guardWait:
+	case auth.StatusUnknown, auth.StatusChecking:
 		return note("Checking whether you are signed in…")
-	case guardExpired:
-		return sessionEndedNotice()
-	case guardError:
+	case auth.StatusEnded:
+		return app.Div().Class("notice notice-warn").Body(
+			app.H2().Text("Your session has ended"),
+			app.P().Text("Sign in again to continue where you left off."),
+			app.Button().Type("button").Class("button button-primary").
+				Text("Sign in again").OnClick(p.signIn),
+		)
+	case auth.StatusUnavailable:
 		return errorNotice("Could not check whether you are signed in",
-			userMessage(p.session.err), "Try again", p.retry)
+			auth.Message(p.state.Err), "Try again", p.retry)
 	default:
 		return app.Div().Class("card").Body(
 			app.P().Text("You are not signed in."),
@@ -65,9 +67,9 @@ func (p *homePage) status() app.UI {
 }
 
 func (p *homePage) signIn(ctx app.Context, _ app.Event) {
-	startSignIn(shared.RouteHome)
+	auth.SignIn(ctx, shared.RouteHome)
 }
 
 func (p *homePage) retry(ctx app.Context, _ app.Event) {
-	clearSession(ctx)
+	auth.Recheck(ctx)
 }

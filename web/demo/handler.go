@@ -1,7 +1,6 @@
-package web
+package demo
 
 import (
-	_ "embed"
 	"net/http"
 	"strconv"
 	"strings"
@@ -9,14 +8,8 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"github.com/gatehouse-dev/gatehouse/shared"
+	"github.com/gatehouse-dev/gatehouse/web/auth"
 )
-
-// appWorkerJS is go-app's service worker template (app.DefaultAppWorkerJS of
-// v10.1.11) with one change: its fetch listener leaves requests for the BFF
-// alone (see the file, and TestServiceWorkerBypass).
-//
-//go:embed app-worker.js
-var appWorkerJS string
 
 // Theme colours; app.css uses the same.
 const (
@@ -29,8 +22,8 @@ type HandlerConfig struct {
 	// Version identifies the build: the BFF passes a content hash of the WASM.
 	// It names the service worker's cache and is the ETag of every response,
 	// so every replica of one build must pass the same value and a new build a
-	// new one. Required: Handler panics without it (go-app
-	// would otherwise use the process start time).
+	// new one. Required: Handler panics without it (go-app would otherwise
+	// use the process start time).
 	Version string
 
 	// StaticDir is the directory served at /web/: StaticDir/web/app.wasm is
@@ -49,18 +42,21 @@ type HandlerConfig struct {
 	Domain string
 }
 
-// Handler returns the go-app handler that serves the app: the prerendered
-// pages of the routes Register registered (call Register first), go-app's
-// files (/app.js, /app-worker.js, /wasm_exec.js, /manifest.webmanifest,
-// /app.css) and the files under /web/ from cfg.StaticDir. The BFF mounts it at
-// "/" after its own /auth/, /api/ and operator paths, and adds its security
-// headers (the pages need no inline script or style).
+// Handler returns the handler that serves the app: the prerendered pages of
+// the routes Register registered (call Register first), go-app's files
+// (/app.js, /app-worker.js, /wasm_exec.js, /manifest.webmanifest, /app.css)
+// and the files under /web/ from cfg.StaticDir. A path that is none of these
+// gets the not-found page with status 404 (go-app's own handler would answer
+// 200). The BFF mounts it at "/" after its own /auth/, /api/ and operator
+// paths, and adds its security headers (the pages need no inline script or
+// style).
 //
-// Icons, styles and scripts are all local files; the service worker is
-// go-app's with the /auth/ and /api/ bypass. It panics if cfg.Version is empty.
-func Handler(cfg HandlerConfig) *app.Handler {
+// Icons, styles and scripts are all local files; the service worker is the
+// kit's (auth.ServiceWorkerTemplate), which never answers for the BFF. It
+// panics if cfg.Version is empty.
+func Handler(cfg HandlerConfig) http.Handler {
 	if cfg.Version == "" {
-		panic("web: HandlerConfig.Version is required (a content hash of the WASM build)")
+		panic("demo: HandlerConfig.Version is required (a content hash of the WASM build)")
 	}
 	if cfg.StaticDir == "" {
 		cfg.StaticDir = "static"
@@ -86,13 +82,74 @@ func Handler(cfg HandlerConfig) *app.Handler {
 		Version:                 cfg.Version,
 		Domain:                  cfg.Domain,
 		WasmContentLengthHeader: shared.HeaderWasmContentLength,
-		ServiceWorkerTemplate:   appWorkerJS,
+		ServiceWorkerTemplate:   auth.ServiceWorkerTemplate(),
 	}
 	if cfg.WasmSize > 0 {
 		h.WasmContentLength = strconv.FormatInt(cfg.WasmSize, 10)
 	}
-	return h
+	known := make(map[string]bool, len(routes))
+	for _, r := range routes {
+		known[r.path] = true
+	}
+	return pages{app: h, version: cfg.Version, routes: known}
 }
+
+// goAppFiles are the paths go-app's handler answers with a file of its own.
+var goAppFiles = map[string]bool{
+	"/app.js": true, "/goapp.js": true, "/app-worker.js": true, "/wasm_exec.js": true,
+	"/manifest.webmanifest": true, "/manifest.json": true, "/app.css": true,
+	"/app.wasm": true, "/goapp.wasm": true,
+}
+
+// pages is go-app's handler, with status 404 for the pages of unknown paths.
+type pages struct {
+	app     *app.Handler
+	version string
+	routes  map[string]bool // the routes' paths
+}
+
+// ServeHTTP passes files and the routes' pages to go-app; any other path
+// gets go-app's rendering of the not-found page (notFoundPattern) with status
+// 404, or go-app's plain 404 for a path the pattern refuses.
+func (p pages) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	path := strings.TrimPrefix(r.URL.Path, "/"+p.version) // go-app's versioned file paths
+	if p.routes[r.URL.Path] || goAppFiles[path] || strings.HasPrefix(path, "/web/") {
+		p.app.ServeHTTP(w, r)
+		return
+	}
+	r = r.Clone(r.Context())
+	r.Header.Del("If-None-Match") // go-app would answer 304 with its build's ETag
+	p.app.ServeHTTP(&notFoundWriter{ResponseWriter: w}, r)
+}
+
+// notFoundWriter turns the status of go-app's answer into 404 and drops its
+// ETag, so that nothing caches the page as the path's content.
+type notFoundWriter struct {
+	http.ResponseWriter
+	wrote bool
+}
+
+func (w *notFoundWriter) WriteHeader(code int) {
+	if w.wrote {
+		return
+	}
+	w.wrote = true
+	if code == http.StatusOK {
+		code = http.StatusNotFound
+	}
+	w.Header().Del("ETag")
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *notFoundWriter) Write(b []byte) (int, error) {
+	if !w.wrote {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap gives http.ResponseController the underlying writer.
+func (w *notFoundWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // staticDir serves /web/... from dir, like app.LocalDir, but resolves
 // resource URLs to absolute paths ("/web/app.wasm"): app.LocalDir(dir)

@@ -1,4 +1,4 @@
-package web
+package demo
 
 import (
 	"time"
@@ -6,50 +6,26 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"github.com/gatehouse-dev/gatehouse/shared"
+	"github.com/gatehouse-dev/gatehouse/web/auth"
 )
 
-// profilePage is the guarded page "/profile": the signed-in user's claims and
-// session times, from the app-wide session.
+// profilePage is the guarded page "/profile": the signed-in user's claims
+// and session times, from the app-wide session.
 type profilePage struct {
 	app.Compo
-
-	guard pageGuard
 }
-
-func newProfilePage() *profilePage { return &profilePage{} }
 
 func (p *profilePage) OnNav(ctx app.Context) {
 	ctx.Page().SetTitle("Profile · Gatehouse")
-	if app.IsServer {
-		return
-	}
-	p.guard.nav(ctx, nil)
 }
 
 func (p *profilePage) Render() app.UI {
 	return layout(
 		app.H1().Text("Profile"),
-		statusRegion(p.status()),
-		app.If(p.showProfile(), func() app.UI {
-			return profileDetails(p.guard.session.data, p.guard.checkedAt, time.Local)
-		}),
+		&auth.Guard{Content: func(s shared.Session) app.UI {
+			return profileDetails(s, time.Now(), time.Local)
+		}},
 	)
-}
-
-// showProfile: allowed for this navigation, and still signed in.
-func (p *profilePage) showProfile() bool {
-	return p.guard.allowed()
-}
-
-func (p *profilePage) status() app.UI {
-	if p.guard.outcome != guardAllow {
-		return p.guard.view(p.retry)
-	}
-	return p.guard.sessionView(p.retry)
-}
-
-func (p *profilePage) retry(ctx app.Context, _ app.Event) {
-	p.guard.retry(ctx)
 }
 
 // profileDetails is the description list of s, times in loc, relative to now.
@@ -62,13 +38,6 @@ func profileDetails(s shared.Session, now time.Time, loc *time.Location) app.UI 
 		detail("Signed in at", timeView(s.AuthTime, now, loc)),
 		detail("Session ends", timeView(s.ExpiresAt, now, loc)),
 		detail("Session limit", timeView(s.MaxExpiresAt, now, loc)),
-	)
-}
-
-func detail(term string, value app.UI) app.UI {
-	return app.Div().Class("detail").Body(
-		app.Dt().Text(term),
-		app.Dd().Body(value),
 	)
 }
 
@@ -96,11 +65,4 @@ func timeView(t time.Time, now time.Time, loc *time.Location) app.UI {
 			return app.Span().Class("relative").Text(" (" + rel + ")")
 		}),
 	)
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "—"
-	}
-	return s
 }

@@ -1,0 +1,64 @@
+package demo
+
+import (
+	"sync"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"github.com/gatehouse-dev/gatehouse/shared"
+	"github.com/gatehouse-dev/gatehouse/web/auth"
+)
+
+// Paths of the app's own pages. shared.RouteHome and shared.RouteLoginError
+// are the two the BFF redirects to.
+const (
+	routeProfile = "/profile"
+	routeOrders  = "/orders"
+	routeAdmin   = "/admin"
+)
+
+// adminGroup is the group whose members see routeAdmin.
+const adminGroup = "Admins"
+
+// ordersPath is the demo API's list of orders, through the BFF's proxy:
+// /api/{route}/{rest} with route "orders" and rest "orders".
+const ordersPath = shared.PathAPIPrefix + "orders/orders"
+
+// routes are the app's pages, in one place: Register routes them, and
+// Handler answers 404 for any other page path.
+var routes = []struct {
+	path string
+	page func() app.Composer
+}{
+	{shared.RouteHome, func() app.Composer { return &homePage{} }},
+	{routeProfile, func() app.Composer { return &profilePage{} }},
+	{routeOrders, func() app.Composer { return &ordersPage{} }},
+	{routeAdmin, func() app.Composer { return &adminPage{} }},
+	{shared.RouteLoginError, func() app.Composer { return &loginErrorPage{} }},
+}
+
+// notFoundPattern matches the paths that get the not-found page: any path
+// without quotes, backslashes, angle brackets, backticks, spaces or control
+// characters. go-app prerenders the request's path into an attribute
+// (og:url) with strconv.Quote, not HTML escaping, so a path with a '"' could
+// add attributes to the prerendered page; such paths get go-app's plain 404.
+const notFoundPattern = "^/[^\"\\\\<>`\\s\\x00-\\x1f\\x7f]*$"
+
+var registerOnce sync.Once
+
+// Register configures the sign-in kit (same origin as the BFF) and registers
+// the app's routes with go-app. Call it once before app.RunWhenOnBrowser in
+// the WASM main, and once in the server before serving Handler (go-app
+// prerenders pages on the server). Calling it again does nothing.
+func Register() {
+	registerOnce.Do(func() {
+		if err := auth.Register(auth.Config{}); err != nil {
+			panic(err) // an empty Config never fails
+		}
+		for _, r := range routes {
+			app.Route(r.path, r.page)
+		}
+		// Last: go-app tries exact routes first, then patterns in order.
+		app.RouteWithRegexp(notFoundPattern, func() app.Composer { return &notFoundPage{} })
+	})
+}
