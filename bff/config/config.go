@@ -195,8 +195,9 @@ type Route struct {
 func (c *Config) RedirectURL() string { return c.PublicURL.String() + shared.PathCallback }
 
 // PostLogoutRedirectURL returns the post_logout_redirect_uri registered at the
-// provider: PublicURL + "/" (OpenID Connect RP-Initiated Logout 1.0 §3).
-func (c *Config) PostLogoutRedirectURL() string { return c.PublicURL.String() + shared.RouteHome }
+// provider: PublicURL + shared.PathLoggedOut (OpenID Connect RP-Initiated
+// Logout 1.0 §3).
+func (c *Config) PostLogoutRedirectURL() string { return c.PublicURL.String() + shared.PathLoggedOut }
 
 // Load reads the configuration from environ, a list of "KEY=value" strings
 // as os.Environ returns, and checks it. The error names every bad variable,

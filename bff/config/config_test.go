@@ -33,7 +33,7 @@ func TestLoadDefaults(t *testing.T) {
 	if got := cfg.RedirectURL(); got != "http://localhost:8080/auth/callback" {
 		t.Errorf("RedirectURL() = %q", got)
 	}
-	if got := cfg.PostLogoutRedirectURL(); got != "http://localhost:8080/" {
+	if got := cfg.PostLogoutRedirectURL(); got != "http://localhost:8080/auth/logged-out" {
 		t.Errorf("PostLogoutRedirectURL() = %q", got)
 	}
 	if got := strings.Join(cfg.Scopes, " "); got != "openid profile email offline_access" {

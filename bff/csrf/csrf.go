@@ -1,5 +1,5 @@
 // Package csrf is the BFF's defence against cross-site request forgery on
-// the SPA's calls (/api/* and /auth/logout), as
+// the SPA's calls (/api/*), as
 // draft-ietf-oauth-browser-based-apps §6.1.3.2 recommends for a BFF:
 //
 //   - the request must carry the custom header shared.HeaderCSRF with
@@ -12,6 +12,7 @@ package csrf
 import (
 	"net/http"
 	"net/url"
+	"slices"
 
 	"github.com/gatehouse-dev/gatehouse/bff/apierror"
 	"github.com/gatehouse-dev/gatehouse/shared"
@@ -36,6 +37,26 @@ func Protect(origin *url.URL) func(http.Handler) http.Handler {
 				return
 			}
 			if o := r.Header.Values("Origin"); len(o) > 1 || (len(o) == 1 && o[0] != want) {
+				apierror.Write(w, r, errOrigin)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// ProtectNavigation returns middleware for a state-changing top-level form
+// navigation (shared.PathLogout), which cannot carry shared.HeaderCSRF: it
+// refuses with 403 and a shared.Error (shared.CodeForbidden) a request whose
+// Origin header is missing or is not one of origins (browsers send Origin on
+// every POST, RFC 6454 §7 and the Fetch standard), or whose Sec-Fetch-Site,
+// when sent, is "cross-site". origins are scheme://host[:port] strings.
+func ProtectNavigation(origins ...string) func(http.Handler) http.Handler {
+	errOrigin := apierror.New(shared.CodeForbidden, "Sign-out must come from the app.")
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			o := r.Header.Values("Origin")
+			if len(o) != 1 || !slices.Contains(origins, o[0]) || r.Header.Get("Sec-Fetch-Site") == "cross-site" {
 				apierror.Write(w, r, errOrigin)
 				return
 			}

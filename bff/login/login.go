@@ -67,7 +67,8 @@ type Config struct {
 	// registration at it.
 	Provider *provider.Provider
 	// PublicURL is the BFF's origin: the redirect URI is PublicURL +
-	// shared.PathCallback, the post_logout_redirect_uri PublicURL + "/".
+	// shared.PathCallback, the post_logout_redirect_uri PublicURL +
+	// shared.PathLoggedOut.
 	PublicURL *url.URL
 	// Sessions keeps the signed-in user's tokens.
 	Sessions *session.Manager
@@ -95,9 +96,10 @@ type Config struct {
 // RelyingParty serves /auth/login, /auth/callback, /auth/logout and
 // /auth/backchannel-logout.
 type RelyingParty struct {
-	cfg       Config
-	provider  *provider.Provider
-	postLogin string // post_logout_redirect_uri
+	cfg        Config
+	provider   *provider.Provider
+	postLogout string // post_logout_redirect_uri
+	home       string // the SPA's home page, where sign-out ends
 }
 
 // New checks cfg and returns a RelyingParty.
@@ -128,9 +130,10 @@ func New(cfg Config) (*RelyingParty, error) {
 		cfg.Log = slog.Default()
 	}
 	return &RelyingParty{
-		cfg:       cfg,
-		provider:  cfg.Provider,
-		postLogin: cfg.PublicURL.String() + shared.RouteHome,
+		cfg:        cfg,
+		provider:   cfg.Provider,
+		postLogout: cfg.PublicURL.String() + shared.PathLoggedOut,
+		home:       cfg.PublicURL.String() + shared.RouteHome,
 	}, nil
 }
 

@@ -245,7 +245,7 @@ func (b *bff) start(t *testing.T, srv *httptest.Server) {
 	}
 	h, err := server.New(server.Config{
 		PublicURL: b.public, Session: sessions.Middleware, Now: clk.Now, Log: b.opt.log,
-		Login: rp.LoginHandler(), Callback: rp.CallbackHandler(), Logout: rp.LogoutHandler(),
+		Login: rp.LoginHandler(), Callback: rp.CallbackHandler(), Logout: rp.LogoutHandler(), LoggedOut: rp.LoggedOutHandler(),
 		BackChannelLogout: rp.BackChannelLogoutHandler(),
 		Me:                sessions.MeHandler(), API: api,
 		SPA: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "spa") }),
@@ -318,6 +318,13 @@ func (b *bff) signIn(t *testing.T, c *http.Client, returnTo string) *http.Respon
 }
 
 var csrfHeader = http.Header{shared.HeaderCSRF: {shared.CSRFValue}}
+
+// signOut submits the SPA's sign-out form: a POST navigation from the
+// BFF's own origin.
+func (b *bff) signOut(t *testing.T, c *http.Client) *http.Response {
+	t.Helper()
+	return b.do(t, c, http.MethodPost, shared.PathLogout, http.Header{"Origin": {b.public.String()}, "Sec-Fetch-Site": {"same-origin"}})
+}
 
 func readJSON(t *testing.T, resp *http.Response, v any) {
 	t.Helper()

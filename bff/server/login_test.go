@@ -221,25 +221,33 @@ func TestLogout(t *testing.T) {
 	c := b.browser(t)
 	b.signIn(t, c, "/")
 
-	if resp := b.do(t, c, http.MethodPost, shared.PathLogout, nil); resp.StatusCode != http.StatusForbidden || errorCode(t, resp) != shared.CodeCSRFRequired {
-		t.Fatalf("POST /auth/logout without %s = %d; want 403 csrf_required", shared.HeaderCSRF, resp.StatusCode)
+	// A form navigation cannot carry X-CSRF: the Origin is what proves the
+	// app sent it. Missing, foreign or cross-site: refused, session kept.
+	for name, h := range map[string]http.Header{
+		"no Origin":      nil,
+		"foreign Origin": {"Origin": {"https://evil.example"}},
+		"cross-site":     {"Origin": {b.url}, "Sec-Fetch-Site": {"cross-site"}},
+		"two Origins":    {"Origin": {b.url, b.url}},
+	} {
+		if resp := b.do(t, c, http.MethodPost, shared.PathLogout, h); resp.StatusCode != http.StatusForbidden || errorCode(t, resp) != shared.CodeForbidden {
+			t.Fatalf("POST /auth/logout with %s = %d; want 403 forbidden", name, resp.StatusCode)
+		}
 	}
 	if resp := b.do(t, c, http.MethodGet, shared.PathMe, nil); resp.StatusCode != http.StatusOK {
 		t.Fatalf("the refused logout ended the session: /auth/me = %d", resp.StatusCode)
 	}
 
-	resp := b.do(t, c, http.MethodPost, shared.PathLogout, csrfHeader)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("POST /auth/logout = %d; want 200", resp.StatusCode)
+	resp := b.signOut(t, c)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("POST /auth/logout = %d; want 303", resp.StatusCode)
 	}
 	if sc := setCookie(resp, session.DefaultCookieName); sc == nil || sc.MaxAge >= 0 {
 		t.Errorf("logout Set-Cookie = %v; want the session cookie cleared", sc)
 	}
-	var out shared.LogoutResponse
-	readJSON(t, resp, &out)
-	u, err := url.Parse(out.RedirectTo)
-	if err != nil || !strings.HasPrefix(out.RedirectTo, b.idp.Issuer+"/v1/logout?") {
-		t.Fatalf("redirectTo = %q; want the provider's end_session_endpoint", out.RedirectTo)
+	target := resp.Header.Get("Location")
+	u, err := url.Parse(target)
+	if err != nil || !strings.HasPrefix(target, b.idp.Issuer+"/v1/logout?") {
+		t.Fatalf("Location = %q; want the provider's end_session_endpoint", target)
 	}
 	q := u.Query()
 	// The raw ID token survived the store round trip (oauth2.Token keeps it
@@ -247,20 +255,31 @@ func TestLogout(t *testing.T) {
 	if hint := q.Get("id_token_hint"); strings.Count(hint, ".") != 2 {
 		t.Errorf("id_token_hint = %q; want the raw ID token", hint)
 	}
-	if got := q.Get("post_logout_redirect_uri"); got != b.url+"/" {
-		t.Errorf("post_logout_redirect_uri = %q; want %q", got, b.url+"/")
+	if got, want := q.Get("post_logout_redirect_uri"), b.url+shared.PathLoggedOut; got != want {
+		t.Errorf("post_logout_redirect_uri = %q; want %q", got, want)
 	}
-	if q.Get("state") == "" {
-		t.Error("logout request has no state")
+	state := q.Get("state")
+	if sc := setCookie(resp, login.LogoutCookieName); state == "" || sc == nil || sc.Value != state || !sc.HttpOnly || !sc.Secure {
+		t.Errorf("logout state %q, cookie %v; want the state kept in an HttpOnly Secure cookie", state, sc)
 	}
 	if resp := b.do(t, c, http.MethodGet, shared.PathMe, nil); resp.StatusCode != http.StatusUnauthorized || errorCode(t, resp) != shared.CodeUnauthenticated {
 		t.Errorf("GET /auth/me after logout = %d; want 401 unauthenticated", resp.StatusCode)
 	}
-	// Signing out again, with no session, still answers where to go.
-	resp = b.do(t, c, http.MethodPost, shared.PathLogout, csrfHeader)
-	readJSON(t, resp, &out)
-	if resp.StatusCode != http.StatusOK || out.RedirectTo != "/" {
-		t.Errorf("second logout = %d %q; want 200 to /", resp.StatusCode, out.RedirectTo)
+
+	// The provider sends the browser back: the state matches, the cookie
+	// goes, and the browser lands on a clean home URL.
+	back := b.do(t, c, http.MethodGet, shared.PathLoggedOut+"?"+url.Values{"state": {state}}.Encode(), nil)
+	if back.StatusCode != http.StatusSeeOther || back.Header.Get("Location") != b.url+"/" {
+		t.Errorf("GET %s = %d to %q; want 303 to %s/", shared.PathLoggedOut, back.StatusCode, back.Header.Get("Location"), b.url)
+	}
+	if sc := setCookie(back, login.LogoutCookieName); sc == nil || sc.MaxAge >= 0 {
+		t.Errorf("logged-out Set-Cookie = %v; want the logout state cookie cleared", sc)
+	}
+
+	// Signing out again, with no session, goes home.
+	resp = b.signOut(t, c)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != b.url+"/" {
+		t.Errorf("second logout = %d to %q; want 303 to /", resp.StatusCode, resp.Header.Get("Location"))
 	}
 }
 
@@ -268,11 +287,8 @@ func TestLogoutWithoutEndSessionEndpoint(t *testing.T) {
 	b := startBFF(t, func(p *fakeidp.Provider) { p.NoEndSession = true })
 	c := b.browser(t)
 	b.signIn(t, c, "/")
-	resp := b.do(t, c, http.MethodPost, shared.PathLogout, csrfHeader)
-	var out shared.LogoutResponse
-	readJSON(t, resp, &out)
-	if out.RedirectTo != "/" {
-		t.Errorf("redirectTo = %q; want / when the provider has no end_session_endpoint", out.RedirectTo)
+	if loc := b.signOut(t, c).Header.Get("Location"); loc != b.url+"/" {
+		t.Errorf("Location = %q; want the SPA's home when the provider has no end_session_endpoint", loc)
 	}
 }
 

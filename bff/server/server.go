@@ -27,9 +27,9 @@ type Config struct {
 	PublicURL *url.URL
 	// Session is the session middleware (session.Manager.Middleware).
 	Session func(http.Handler) http.Handler
-	// Login, Callback, Logout, BackChannelLogout and Me serve the /auth/
-	// paths.
-	Login, Callback, Logout, BackChannelLogout, Me http.Handler
+	// Login, Callback, Logout, LoggedOut, BackChannelLogout and Me serve
+	// the /auth/ paths.
+	Login, Callback, Logout, LoggedOut, BackChannelLogout, Me http.Handler
 	// API serves /api/ (the proxy).
 	API http.Handler
 	// SPA serves everything else (pages, PWA files, the WASM).
@@ -48,7 +48,7 @@ type Config struct {
 // New returns the BFF's handler.
 func New(cfg Config) (http.Handler, error) {
 	if cfg.PublicURL == nil || cfg.Session == nil || cfg.Login == nil || cfg.Callback == nil ||
-		cfg.Logout == nil || cfg.BackChannelLogout == nil || cfg.Me == nil || cfg.API == nil || cfg.SPA == nil {
+		cfg.Logout == nil || cfg.LoggedOut == nil || cfg.BackChannelLogout == nil || cfg.Me == nil || cfg.API == nil || cfg.SPA == nil {
 		return nil, errors.New("server: Config is missing a handler")
 	}
 	if cfg.Log == nil {
@@ -65,7 +65,11 @@ func New(cfg Config) (http.Handler, error) {
 	// the session middleware.
 	mux.Handle(shared.PathCallback, only(cfg.Callback, http.MethodGet))
 	mux.Handle(shared.PathMe, only(cfg.Session(cfg.Me), http.MethodGet, http.MethodHead))
-	mux.Handle(shared.PathLogout, only(protect(cfg.Session(cfg.Logout)), http.MethodPost))
+	// Sign-out is a form navigation: no custom header, so its Origin is
+	// checked instead.
+	navigation := csrf.ProtectNavigation(cfg.PublicURL.Scheme + "://" + cfg.PublicURL.Host)
+	mux.Handle(shared.PathLogout, only(navigation(cfg.Session(cfg.Logout)), http.MethodPost))
+	mux.Handle(shared.PathLoggedOut, only(cfg.LoggedOut, http.MethodGet))
 	// The provider calls this one server to server: no session, no CSRF
 	// header (the logout token is the proof).
 	mux.Handle(shared.PathBackChannelLogout, only(cfg.BackChannelLogout, http.MethodPost))

@@ -659,7 +659,7 @@ func TestStrangersCostNoStoreWrite(t *testing.T) {
 		b.startLogin(t, c, "/")
 		b.do(t, c, http.MethodGet, shared.PathMe, nil)
 		b.do(t, c, http.MethodGet, "/api/orders/x", csrfHeader)
-		b.do(t, c, http.MethodPost, shared.PathLogout, csrfHeader)
+		b.signOut(t, c)
 		b.do(t, c, http.MethodGet, shared.PathCallback+"?state=x&code=y", nil)
 	}
 	if n := counter.writes.Load(); n != 0 {

@@ -159,6 +159,7 @@ func run(ctx context.Context, environ []string, stderr io.Writer) error {
 		Login:             rp.LoginHandler(),
 		Callback:          rp.CallbackHandler(),
 		Logout:            rp.LogoutHandler(),
+		LoggedOut:         rp.LoggedOutHandler(),
 		BackChannelLogout: rp.BackChannelLogoutHandler(),
 		Me:                sessions.MeHandler(),
 		API:               api,

@@ -214,7 +214,7 @@ func wireBFF(t *testing.T, cfg childConfig, public *url.URL, idp *fakeidp.Provid
 	}
 	h, err := server.New(server.Config{
 		PublicURL: public, Session: sessions.Middleware,
-		Login: relying.LoginHandler(), Callback: relying.CallbackHandler(), Logout: relying.LogoutHandler(),
+		Login: relying.LoginHandler(), Callback: relying.CallbackHandler(), Logout: relying.LogoutHandler(), LoggedOut: relying.LoggedOutHandler(),
 		BackChannelLogout: relying.BackChannelLogoutHandler(), Me: sessions.MeHandler(), API: api,
 		SPA: http.NotFoundHandler(),
 	})
