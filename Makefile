@@ -46,7 +46,7 @@ bin/zitadel-op: $(ZITADEL_OP_SOURCES)
 $(WASM): $(WEB_SOURCES)
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o $@ ./web/wasm
 
-# Brotli and gzip copies served with Content-Encoding (bff/spa).
+# Brotli and gzip copies served with Content-Encoding (bff/internal/spa).
 $(WASM).br: $(WASM)
 	$(GO) run ./bff/cmd/precompress $(WASM)
 

@@ -2,7 +2,7 @@
 // OpenID provider (Okta or any other), keeps their tokens in a server-side
 // session, proxies the SPA's API calls with the user's access token, and
 // serves the SPA. Configuration comes from the environment; see README.md
-// and package github.com/gatehouse-dev/gatehouse/bff/config.
+// and package github.com/gatehouse-dev/gatehouse/bff/internal/config.
 //
 // Usage:
 //
@@ -27,17 +27,17 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/gatehouse-dev/gatehouse/bff/config"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/config"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/seal"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/serve"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/sessionstore"
-	"github.com/gatehouse-dev/gatehouse/bff/login"
-	"github.com/gatehouse-dev/gatehouse/bff/provider"
-	"github.com/gatehouse-dev/gatehouse/bff/proxy"
-	"github.com/gatehouse-dev/gatehouse/bff/refresh"
-	"github.com/gatehouse-dev/gatehouse/bff/server"
-	"github.com/gatehouse-dev/gatehouse/bff/session"
-	"github.com/gatehouse-dev/gatehouse/bff/spa"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/login"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/provider"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/proxy"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/refresh"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/server"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/session"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/spa"
 	"github.com/gatehouse-dev/gatehouse/web"
 )
 

@@ -21,16 +21,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatehouse-dev/gatehouse/bff/config"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/config"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/fakeidp"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/seal"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/sessionstore"
-	"github.com/gatehouse-dev/gatehouse/bff/login"
-	"github.com/gatehouse-dev/gatehouse/bff/provider"
-	"github.com/gatehouse-dev/gatehouse/bff/proxy"
-	"github.com/gatehouse-dev/gatehouse/bff/refresh"
-	"github.com/gatehouse-dev/gatehouse/bff/server"
-	"github.com/gatehouse-dev/gatehouse/bff/session"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/login"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/provider"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/proxy"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/refresh"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/server"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/session"
 	"github.com/gatehouse-dev/gatehouse/shared"
 )
 

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/bff/accesstoken"
-	"github.com/gatehouse-dev/gatehouse/bff/demoapi"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/demoapi"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/fakeidp"
 )
 

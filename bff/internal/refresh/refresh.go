@@ -25,10 +25,10 @@ import (
 
 	"golang.org/x/oauth2"
 
-	"github.com/gatehouse-dev/gatehouse/bff/apierror"
-	"github.com/gatehouse-dev/gatehouse/bff/login"
-	"github.com/gatehouse-dev/gatehouse/bff/provider"
-	"github.com/gatehouse-dev/gatehouse/bff/session"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/apierror"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/login"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/provider"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/session"
 	"github.com/gatehouse-dev/gatehouse/shared"
 )
 

@@ -14,7 +14,7 @@ import (
 	"net/url"
 	"slices"
 
-	"github.com/gatehouse-dev/gatehouse/bff/apierror"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/apierror"
 	"github.com/gatehouse-dev/gatehouse/shared"
 )
 

@@ -16,8 +16,8 @@ import (
 
 	"golang.org/x/sync/singleflight"
 
-	"github.com/gatehouse-dev/gatehouse/bff/apierror"
-	"github.com/gatehouse-dev/gatehouse/bff/csrf"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/apierror"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/csrf"
 	"github.com/gatehouse-dev/gatehouse/shared"
 )
 

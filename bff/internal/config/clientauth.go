@@ -8,7 +8,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/gatehouse-dev/gatehouse/bff/provider"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/provider"
 )
 
 // maxClientKeyFile bounds what is read of GATEHOUSE_CLIENT_KEY_FILE, in bytes:

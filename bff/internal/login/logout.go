@@ -8,8 +8,8 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/gatehouse-dev/gatehouse/bff/apierror"
-	"github.com/gatehouse-dev/gatehouse/bff/session"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/apierror"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/session"
 )
 
 // LogoutCookieName holds the state of a sign-out sent to the provider, so

@@ -28,7 +28,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/bff/internal/store/boltstore"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/store/memstore"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/store/redisstore"
-	"github.com/gatehouse-dev/gatehouse/bff/session"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/session"
 	"github.com/gatehouse-dev/gatehouse/shared"
 )
 

@@ -22,12 +22,12 @@ import (
 	"github.com/gatehouse-dev/gatehouse/bff/internal/seal"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/store"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/store/memstore"
-	"github.com/gatehouse-dev/gatehouse/bff/login"
-	"github.com/gatehouse-dev/gatehouse/bff/provider"
-	"github.com/gatehouse-dev/gatehouse/bff/proxy"
-	"github.com/gatehouse-dev/gatehouse/bff/refresh"
-	"github.com/gatehouse-dev/gatehouse/bff/server"
-	"github.com/gatehouse-dev/gatehouse/bff/session"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/login"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/provider"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/proxy"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/refresh"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/server"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/session"
 	"github.com/gatehouse-dev/gatehouse/shared"
 )
 

@@ -38,7 +38,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"golang.org/x/sync/singleflight"
 
-	"github.com/gatehouse-dev/gatehouse/bff/apierror"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/apierror"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/seal"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/store"
 	"github.com/gatehouse-dev/gatehouse/shared"

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/bff/internal/fakeidp"
-	"github.com/gatehouse-dev/gatehouse/bff/login"
-	"github.com/gatehouse-dev/gatehouse/bff/session"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/login"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/session"
 	"github.com/gatehouse-dev/gatehouse/shared"
 )
 

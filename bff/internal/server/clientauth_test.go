@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/bff/internal/fakeidp"
-	"github.com/gatehouse-dev/gatehouse/bff/provider"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/provider"
 	"github.com/gatehouse-dev/gatehouse/shared"
 )
 
