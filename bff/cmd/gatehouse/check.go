@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/bff/internal/config"
-	"github.com/gatehouse-dev/gatehouse/bff/internal/sessionstore"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/provider"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/sessionstore"
 )
 
 // checkTimeout bounds the whole of `gatehouse check`.

@@ -28,15 +28,15 @@ import (
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/bff/internal/config"
-	"github.com/gatehouse-dev/gatehouse/bff/internal/seal"
-	"github.com/gatehouse-dev/gatehouse/bff/internal/serve"
-	"github.com/gatehouse-dev/gatehouse/bff/internal/sessionstore"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/login"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/provider"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/proxy"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/refresh"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/seal"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/serve"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/server"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/session"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/sessionstore"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/spa"
 	"github.com/gatehouse-dev/gatehouse/web"
 )

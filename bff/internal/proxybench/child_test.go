@@ -23,14 +23,14 @@ import (
 
 	"github.com/gatehouse-dev/gatehouse/bff/internal/config"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/fakeidp"
-	"github.com/gatehouse-dev/gatehouse/bff/internal/seal"
-	"github.com/gatehouse-dev/gatehouse/bff/internal/sessionstore"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/login"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/provider"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/proxy"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/refresh"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/seal"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/server"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/session"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/sessionstore"
 	"github.com/gatehouse-dev/gatehouse/shared"
 )
 

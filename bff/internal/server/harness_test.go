@@ -19,15 +19,15 @@ import (
 
 	"github.com/gatehouse-dev/gatehouse/bff/internal/fakeclock"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/fakeidp"
-	"github.com/gatehouse-dev/gatehouse/bff/internal/seal"
-	"github.com/gatehouse-dev/gatehouse/bff/internal/store"
-	"github.com/gatehouse-dev/gatehouse/bff/internal/store/memstore"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/login"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/provider"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/proxy"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/refresh"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/seal"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/server"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/session"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/store"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/store/memstore"
 	"github.com/gatehouse-dev/gatehouse/shared"
 )
 

@@ -24,11 +24,11 @@ import (
 	"github.com/gatehouse-dev/gatehouse/bff/internal/fakeidp"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/redistest"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/seal"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/session"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/store"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/store/boltstore"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/store/memstore"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/store/redisstore"
-	"github.com/gatehouse-dev/gatehouse/bff/internal/session"
 	"github.com/gatehouse-dev/gatehouse/shared"
 )
 
