@@ -355,37 +355,12 @@ func (c *Config) check(add func(name, format string, args ...any)) {
 
 // checkStore parses GATEHOUSE_SESSION_STORE and the session keys.
 func (c *Config) checkStore(vars map[string]string, add func(name, format string, args ...any)) {
-	const storeHelp = "use file:<path> (one process), redis://[user:password@]host:port/db or rediss://… (replicas), or memory (tests)"
-	raw := c.SessionStore
-	switch {
-	case raw == StoreMemory:
-		c.Store = Store{Kind: StoreMemory, Redacted: StoreMemory}
-	case strings.HasPrefix(raw, "file:"):
-		path := strings.TrimPrefix(raw, "file:")
-		if path == "" || strings.HasSuffix(path, "/") {
-			add("GATEHOUSE_SESSION_STORE", "%q names no file: %s", raw, storeHelp)
-			return
-		}
-		c.Store = Store{Kind: StoreFile, Path: path, Redacted: raw}
-	case strings.HasPrefix(raw, "redis://") || strings.HasPrefix(raw, "rediss://"):
-		u, err := url.Parse(raw)
-		if err != nil || u.Host == "" {
-			add("GATEHOUSE_SESSION_STORE", "is not a Redis URL: %s", storeHelp)
-			return
-		}
-		if err := redisstore.CheckURL(raw); err != nil {
-			add("GATEHOUSE_SESSION_STORE", "%q: %v: write it as redis://[user:password@]host:port/db, e.g. redis://127.0.0.1:6379/0", u.Redacted(), err)
-			return
-		}
-		c.Store = Store{Kind: StoreRedis, URL: raw, Redacted: u.Redacted()}
-	default:
-		shown := "the value"
-		if u, err := url.Parse(raw); err == nil {
-			shown = fmt.Sprintf("%q", u.Redacted())
-		}
-		add("GATEHOUSE_SESSION_STORE", "%s is not a store this version knows: %s", shown, storeHelp)
+	store, err := ParseStore(c.SessionStore)
+	if err != nil {
+		add("GATEHOUSE_SESSION_STORE", "%v", err)
 		return
 	}
+	c.Store = store
 
 	list := c.SessionKeys
 	from := "GATEHOUSE_SESSION_KEYS"
@@ -413,6 +388,37 @@ func (c *Config) checkStore(vars map[string]string, add func(name, format string
 		return
 	}
 	c.Keys = keys
+}
+
+// ParseStore parses a session store's name: "memory", "file:<path>", or a
+// redis:// or rediss:// URL. Its errors say how to write one, and never
+// show a Redis password.
+func ParseStore(raw string) (Store, error) {
+	const storeHelp = "use file:<path> (one process), redis://[user:password@]host:port/db or rediss://… (replicas), or memory (tests)"
+	switch {
+	case raw == StoreMemory:
+		return Store{Kind: StoreMemory, Redacted: StoreMemory}, nil
+	case strings.HasPrefix(raw, "file:"):
+		path := strings.TrimPrefix(raw, "file:")
+		if path == "" || strings.HasSuffix(path, "/") {
+			return Store{}, fmt.Errorf("%q names no file: %s", raw, storeHelp)
+		}
+		return Store{Kind: StoreFile, Path: path, Redacted: raw}, nil
+	case strings.HasPrefix(raw, "redis://") || strings.HasPrefix(raw, "rediss://"):
+		u, err := url.Parse(raw)
+		if err != nil || u.Host == "" {
+			return Store{}, fmt.Errorf("is not a Redis URL: %s", storeHelp)
+		}
+		if err := redisstore.CheckURL(raw); err != nil {
+			return Store{}, fmt.Errorf("%q: %v: write it as redis://[user:password@]host:port/db, e.g. redis://127.0.0.1:6379/0", u.Redacted(), err)
+		}
+		return Store{Kind: StoreRedis, URL: raw, Redacted: u.Redacted()}, nil
+	}
+	shown := "the value"
+	if u, err := url.Parse(raw); err == nil {
+		shown = fmt.Sprintf("%q", u.Redacted())
+	}
+	return Store{}, fmt.Errorf("%s is not a store this version knows: %s", shown, storeHelp)
 }
 
 // parseOrigin parses an issuer (withPath) or a public origin (no path

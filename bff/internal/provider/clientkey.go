@@ -136,6 +136,10 @@ func (k *ClientKey) KeyID() string { return k.kid }
 // Public returns the public key: an *rsa.PublicKey or *ecdsa.PublicKey.
 func (k *ClientKey) Public() crypto.PublicKey { return k.key.Public() }
 
+// Signer returns the private key, for a caller that hands it on (the
+// command's configuration to bff.Config.ClientKey). Never log it.
+func (k *ClientKey) Signer() crypto.Signer { return k.key }
+
 // PublicJWK returns the public key as a JWK to register at the provider
 // (RFC 7517 §4): kty, the public parameters (n and e, or crv, x and y), kid
 // = KeyID, alg = Algorithm, use = "sig". It holds no private parameter.
