@@ -1,4 +1,4 @@
-package server_test
+package bff_test
 
 // Attacks on the relying party's token verification that it refuses
 // without calling the provider: algorithm confusion, foreign keys, floods

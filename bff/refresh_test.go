@@ -1,4 +1,4 @@
-package server_test
+package bff_test
 
 import (
 	"context"
@@ -16,7 +16,7 @@ import (
 
 // concurrentCalls sends n GET /api/orders/orders at once with c's cookies,
 // the i-th to replicas[i % len(replicas)], and returns their statuses.
-func concurrentCalls(t *testing.T, c *http.Client, n int, replicas ...*bff) []int {
+func concurrentCalls(t *testing.T, c *http.Client, n int, replicas ...*harness) []int {
 	t.Helper()
 	statuses := make([]int, n)
 	var wg sync.WaitGroup
@@ -51,12 +51,12 @@ func allOK(t *testing.T, statuses []int) {
 var long = options{idle: 24 * time.Hour, max: 48 * time.Hour}
 
 // bearer returns the access token the upstream received last.
-func (b *bff) bearer(t *testing.T) string {
+func (b *harness) bearer(t *testing.T) string {
 	t.Helper()
 	return strings.TrimPrefix(b.upstream.last(t).Header.Get("Authorization"), "Bearer ")
 }
 
-func (b *bff) apiStatus(t *testing.T, c *http.Client) (int, shared.Code) {
+func (b *harness) apiStatus(t *testing.T, c *http.Client) (int, shared.Code) {
 	t.Helper()
 	resp := b.do(t, c, http.MethodGet, "/api/orders/orders", csrfHeader)
 	if resp.StatusCode == http.StatusOK {
@@ -65,7 +65,7 @@ func (b *bff) apiStatus(t *testing.T, c *http.Client) (int, shared.Code) {
 	return resp.StatusCode, errorCode(t, resp)
 }
 
-func (b *bff) meStatus(t *testing.T, c *http.Client, query string) (int, shared.Code, shared.Session) {
+func (b *harness) meStatus(t *testing.T, c *http.Client, query string) (int, shared.Code, shared.Session) {
 	t.Helper()
 	resp := b.do(t, c, http.MethodGet, shared.PathMe+query, nil)
 	var s shared.Session
@@ -77,7 +77,7 @@ func (b *bff) meStatus(t *testing.T, c *http.Client, query string) (int, shared.
 }
 
 // logoutHint signs out and returns the id_token_hint of the answer.
-func (b *bff) logoutHint(t *testing.T, c *http.Client) string {
+func (b *harness) logoutHint(t *testing.T, c *http.Client) string {
 	t.Helper()
 	u, err := url.Parse(b.signOut(t, c).Header.Get("Location"))
 	if err != nil {
@@ -292,13 +292,13 @@ func TestProviderDownIsNotADeadToken(t *testing.T) {
 	for _, tt := range []struct {
 		name   string
 		opt    options
-		break_ func(b *bff) (restore func())
+		break_ func(b *harness) (restore func())
 	}{
-		{"5xx", long, func(b *bff) func() {
+		{"5xx", long, func(b *harness) func() {
 			b.idp.TokenStatus, b.idp.TokenError = 503, "temporarily_unavailable"
 			return func() { b.idp.TokenStatus = 0 }
 		}},
-		{"time-out", long, func(b *bff) func() {
+		{"time-out", long, func(b *harness) func() {
 			// The provider holds the refresh until restore, so the short
 			// time-out expires first however slow the machine is. The
 			// timed-out refresh is answered later, into the void: a

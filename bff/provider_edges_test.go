@@ -1,4 +1,4 @@
-package server_test
+package bff_test
 
 // Edges of the relying party's key set, back-channel logout, readiness,
 // userinfo and login_hint: what a provider's outage, an odd but lawful
@@ -275,17 +275,17 @@ func TestRefreshedIDTokenWithoutGroupsDropsThem(t *testing.T) {
 // spends a refetch of discovery and the JWKS. None of them can be accepted
 // whatever its signature.
 func TestLogoutTokensRefusedAnywayCostNoKeyLookup(t *testing.T) {
-	cases := map[string]func(b *bff, c map[string]any){
-		"iat an hour ahead, no exp": func(b *bff, c map[string]any) {
+	cases := map[string]func(b *harness, c map[string]any){
+		"iat an hour ahead, no exp": func(b *harness, c map[string]any) {
 			delete(c, "exp")
 			c["iat"] = b.clock.Now().Add(time.Hour).Unix()
 		},
-		"iat an hour ahead, with exp": func(b *bff, c map[string]any) {
+		"iat an hour ahead, with exp": func(b *harness, c map[string]any) {
 			c["iat"] = b.clock.Now().Add(time.Hour).Unix()
 			c["exp"] = b.clock.Now().Add(2 * time.Hour).Unix()
 		},
-		"no jti":              func(_ *bff, c map[string]any) { delete(c, "jti") },
-		"neither sub nor sid": func(_ *bff, c map[string]any) { delete(c, "sub"); delete(c, "sid") },
+		"no jti":              func(_ *harness, c map[string]any) { delete(c, "jti") },
+		"neither sub nor sid": func(_ *harness, c map[string]any) { delete(c, "sub"); delete(c, "sid") },
 	}
 	for name, edit := range cases {
 		t.Run(name, func(t *testing.T) {

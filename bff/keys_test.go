@@ -1,4 +1,4 @@
-package server_test
+package bff_test
 
 import (
 	"crypto/ecdsa"
@@ -20,18 +20,18 @@ import (
 
 // keyFetches is how many times the BFF read the provider's discovery
 // document and JWKS.
-func (b *bff) keyFetches() int { return b.idp.Fetches("discovery") + b.idp.Fetches("jwks") }
+func (b *harness) keyFetches() int { return b.idp.Fetches("discovery") + b.idp.Fetches("jwks") }
 
 // readyz asks /readyz for a fresh answer (readiness answers are kept two
 // seconds on the BFF's clock) and returns its status.
-func (b *bff) readyz(t *testing.T) int {
+func (b *harness) readyz(t *testing.T) int {
 	t.Helper()
 	b.clock.Advance(3 * time.Second)
 	return b.do(t, b.browser(t), http.MethodGet, shared.PathReadyz, nil).StatusCode
 }
 
 // signedIn reports whether a sign-in of a new browser ends signed in.
-func (b *bff) signedIn(t *testing.T) bool {
+func (b *harness) signedIn(t *testing.T) bool {
 	t.Helper()
 	c := b.browser(t)
 	resp := b.signIn(t, c, "/")

@@ -1,7 +1,8 @@
-package server_test
+package bff_test
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"flag"
 	"io"
@@ -17,14 +18,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatehouse-dev/gatehouse/bff"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/fakeclock"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/fakeidp"
-	"github.com/gatehouse-dev/gatehouse/bff/internal/login"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/provider"
-	"github.com/gatehouse-dev/gatehouse/bff/internal/proxy"
-	"github.com/gatehouse-dev/gatehouse/bff/internal/refresh"
-	"github.com/gatehouse-dev/gatehouse/bff/internal/seal"
-	"github.com/gatehouse-dev/gatehouse/bff/internal/server"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/session"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/store"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/store/memstore"
@@ -69,7 +66,7 @@ func (u *upstream) count() int {
 // page that says "spa", in front of a fake provider and a recording upstream.
 // Replicas made with replica share its store, provider, upstream, clock and
 // public URL, as replicas behind one load balancer do.
-type bff struct {
+type harness struct {
 	sessions *session.Manager
 	idp      *fakeidp.Provider
 	provider *provider.Provider // this replica's discovered provider
@@ -79,14 +76,14 @@ type bff struct {
 	clock    *clock
 	upstream *upstream
 	store    store.Store
-	keys     *seal.Keys
+	keys     [][]byte
 	opt      options
 	// providerTimeout bounds each call to the provider, in nanoseconds.
 	providerTimeout *atomic.Int64
 }
 
 // setProviderTimeout bounds the BFF's calls to the provider by d from now on.
-func (b *bff) setProviderTimeout(d time.Duration) { b.providerTimeout.Store(int64(d)) }
+func (b *harness) setProviderTimeout(d time.Duration) { b.providerTimeout.Store(int64(d)) }
 
 // timeoutTransport bounds each request by a time-out read when it starts,
 // so that a test can shorten it between requests without a data race.
@@ -134,12 +131,12 @@ type options struct {
 	log *slog.Logger
 }
 
-func startBFF(t *testing.T, setup func(*fakeidp.Provider)) *bff {
+func startBFF(t *testing.T, setup func(*fakeidp.Provider)) *harness {
 	t.Helper()
 	return startBFFWith(t, options{}, setup)
 }
 
-func startBFFWith(t *testing.T, opt options, setup func(*fakeidp.Provider)) *bff {
+func startBFFWith(t *testing.T, opt options, setup func(*fakeidp.Provider)) *harness {
 	t.Helper()
 	if opt.providerTimeout == 0 {
 		// Long: only tests that make the provider stall want a time-out, and
@@ -174,7 +171,7 @@ func startBFFWith(t *testing.T, opt options, setup func(*fakeidp.Provider)) *bff
 		st = ms
 	}
 	srv := httptest.NewUnstartedServer(nil)
-	b := &bff{idp: fake, clock: clk, upstream: up, store: st, keys: seal.NewRandomKeys(), opt: opt,
+	b := &harness{idp: fake, clock: clk, upstream: up, store: st, keys: [][]byte{randomKey()}, opt: opt,
 		public:          &url.URL{Scheme: "http", Host: srv.Listener.Addr().String()},
 		providerTimeout: new(atomic.Int64)}
 	b.providerTimeout.Store(int64(opt.providerTimeout))
@@ -184,7 +181,7 @@ func startBFFWith(t *testing.T, opt options, setup func(*fakeidp.Provider)) *bff
 
 // replica starts another BFF process's worth of handlers on its own
 // address, sharing b's store, keys, provider, upstream, clock and public URL.
-func (b *bff) replica(t *testing.T) *bff {
+func (b *harness) replica(t *testing.T) *harness {
 	t.Helper()
 	r := *b
 	if b.opt.store != nil {
@@ -194,16 +191,11 @@ func (b *bff) replica(t *testing.T) *bff {
 	return &r
 }
 
-// start wires a BFF on srv and starts it.
-func (b *bff) start(t *testing.T, srv *httptest.Server) {
+// start makes a BFF with bff.New, as a team that mounts it does, and serves
+// it on srv.
+func (b *harness) start(t *testing.T, srv *httptest.Server) {
 	t.Helper()
-	clk, fake := b.clock, b.idp
-	sessions, err := session.New(session.Config{Store: b.store, Keys: b.keys, Now: clk.Now,
-		IdleTimeout: b.opt.idle, MaxLifetime: b.opt.max, MaxPerUser: b.opt.perUser})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sessions.Close(context.Background()) })
+	fake := b.idp
 	issuer := fake.Issuer
 	if b.opt.issuer != nil {
 		issuer = b.opt.issuer(issuer)
@@ -212,64 +204,43 @@ func (b *bff) start(t *testing.T, srv *httptest.Server) {
 	if b.opt.noSecret {
 		secret = ""
 	}
-	idp, err := provider.Discover(context.Background(), provider.Config{
-		Issuer: issuer, ClientID: fake.ClientID, ClientSecret: secret,
-		ClientAuth: b.opt.clientAuth, ClientKey: b.opt.clientKey, AuthParams: b.opt.authParams,
-		RedirectURL: b.public.String() + shared.PathCallback,
-		Scopes:      []string{"openid", "profile", "email", "offline_access"}, Now: clk.Now,
-		HTTPClient: &http.Client{Transport: timeoutTransport{b.providerTimeout}}, Log: b.opt.log,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rp, err := login.New(login.Config{
-		Provider: idp, PublicURL: b.public, Sessions: sessions, Keys: b.keys, Store: b.store, Now: clk.Now, Log: b.opt.log,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tokens, err := refresh.New(refresh.Config{Provider: idp, Sessions: sessions, Now: clk.Now, Log: b.opt.log})
-	if err != nil {
-		t.Fatal(err)
-	}
 	upURL, _ := url.Parse(b.upstream.URL)
 	baseURL, _ := url.Parse(b.upstream.URL + "/base")
 	deadURL, _ := url.Parse("http://127.0.0.1:1")
-	api, err := proxy.New(proxy.Config{Routes: []proxy.Route{
-		{Name: "orders", Upstream: upURL},
-		{Name: "prefixed", Upstream: baseURL},
-		{Name: "dead", Upstream: deadURL},
-	}, Tokens: tokens})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := server.New(server.Config{
-		PublicURL: b.public, Session: sessions.Middleware, Now: clk.Now, Log: b.opt.log,
-		Login: rp.LoginHandler(), Callback: rp.CallbackHandler(), Logout: rp.LogoutHandler(), LoggedOut: rp.LoggedOutHandler(),
-		BackChannelLogout: rp.BackChannelLogoutHandler(),
-		Me:                sessions.MeHandler(), API: api,
-		SPA: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "spa") }),
-		Ready: func(ctx context.Context) error {
-			if p, ok := b.store.(store.Pinger); ok {
-				if err := p.Ping(ctx); err != nil {
-					return err
-				}
-			}
-			return idp.Ready(ctx)
+	cfg := bff.Config{
+		Issuer: issuer, ClientID: fake.ClientID, ClientSecret: secret,
+		ClientAuth: b.opt.clientAuth, AuthParams: b.opt.authParams,
+		PublicURL: b.public,
+		Routes: []bff.Route{
+			{Name: "orders", Upstream: upURL},
+			{Name: "prefixed", Upstream: baseURL},
+			{Name: "dead", Upstream: deadURL},
 		},
-	})
+		SessionIdle: b.opt.idle, SessionMax: b.opt.max, SessionMaxPerUser: b.opt.perUser,
+		SessionKeys: b.keys,
+		SPA:         http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "spa") }),
+		HTTPClient:  &http.Client{Transport: timeoutTransport{b.providerTimeout}},
+		Log:         b.opt.log,
+	}
+	if b.opt.clientKey != nil {
+		cfg.ClientKey = b.opt.clientKey.Signer()
+	}
+	bff.SetStore(&cfg, b.store)
+	bff.SetClock(&cfg, b.clock.Now)
+	h, err := bff.New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { h.Close(context.Background()) })
 	srv.Config.Handler = h
 	srv.Start()
 	t.Cleanup(srv.Close)
-	b.srv, b.url, b.sessions, b.provider = srv, srv.URL, sessions, idp
+	b.srv, b.url, b.sessions, b.provider = srv, srv.URL, h.Sessions(), h.Provider()
 }
 
 // browser returns a client with its own cookie jar that does not follow
 // redirects, like one browser profile.
-func (b *bff) browser(t *testing.T) *http.Client {
+func (b *harness) browser(t *testing.T) *http.Client {
 	t.Helper()
 	jar, err := cookiejar.New(nil)
 	if err != nil {
@@ -278,7 +249,7 @@ func (b *bff) browser(t *testing.T) *http.Client {
 	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 
-func (b *bff) do(t *testing.T, c *http.Client, method, path string, header http.Header) *http.Response {
+func (b *harness) do(t *testing.T, c *http.Client, method, path string, header http.Header) *http.Response {
 	t.Helper()
 	req, err := http.NewRequest(method, b.url+path, nil)
 	if err != nil {
@@ -296,7 +267,7 @@ func (b *bff) do(t *testing.T, c *http.Client, method, path string, header http.
 }
 
 // startLogin opens /auth/login?returnTo= and returns the authorization URL.
-func (b *bff) startLogin(t *testing.T, c *http.Client, returnTo string) string {
+func (b *harness) startLogin(t *testing.T, c *http.Client, returnTo string) string {
 	t.Helper()
 	resp := b.do(t, c, http.MethodGet, shared.PathLogin+"?"+url.Values{shared.ParamReturnTo: {returnTo}}.Encode(), nil)
 	if resp.StatusCode != http.StatusFound {
@@ -306,13 +277,13 @@ func (b *bff) startLogin(t *testing.T, c *http.Client, returnTo string) string {
 }
 
 // callback sends the provider's redirect back to the BFF.
-func (b *bff) callback(t *testing.T, c *http.Client, q url.Values) *http.Response {
+func (b *harness) callback(t *testing.T, c *http.Client, q url.Values) *http.Response {
 	t.Helper()
 	return b.do(t, c, http.MethodGet, shared.PathCallback+"?"+q.Encode(), nil)
 }
 
 // signIn runs a whole sign-in for alice and returns the callback's answer.
-func (b *bff) signIn(t *testing.T, c *http.Client, returnTo string) *http.Response {
+func (b *harness) signIn(t *testing.T, c *http.Client, returnTo string) *http.Response {
 	t.Helper()
 	return b.callback(t, c, b.idp.Authorize(t, b.startLogin(t, c, returnTo), fakeidp.Alice))
 }
@@ -321,7 +292,7 @@ var csrfHeader = http.Header{shared.HeaderCSRF: {shared.CSRFValue}}
 
 // signOut submits the SPA's sign-out form: a POST navigation from the
 // BFF's own origin.
-func (b *bff) signOut(t *testing.T, c *http.Client) *http.Response {
+func (b *harness) signOut(t *testing.T, c *http.Client) *http.Response {
 	t.Helper()
 	return b.do(t, c, http.MethodPost, shared.PathLogout, http.Header{"Origin": {b.public.String()}, "Sec-Fetch-Site": {"same-origin"}})
 }
@@ -345,7 +316,7 @@ func errorCode(t *testing.T, resp *http.Response) shared.Code {
 }
 
 // loginErrorCode returns the code of a redirect to the SPA's sign-in error page.
-func (b *bff) loginErrorCode(t *testing.T, resp *http.Response) shared.Code {
+func (b *harness) loginErrorCode(t *testing.T, resp *http.Response) shared.Code {
 	t.Helper()
 	if resp.StatusCode != http.StatusFound {
 		t.Fatalf("callback = %d; want 302", resp.StatusCode)
@@ -371,4 +342,11 @@ func mustContain(t *testing.T, what, s, sub string) {
 	if !strings.Contains(s, sub) {
 		t.Errorf("%s = %q; want it to contain %q", what, s, sub)
 	}
+}
+
+// randomKey returns a new 32-byte session key.
+func randomKey() []byte {
+	k := make([]byte, 32)
+	_, _ = rand.Read(k)
+	return k
 }

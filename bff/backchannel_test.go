@@ -1,4 +1,4 @@
-package server_test
+package bff_test
 
 import (
 	"encoding/base64"
@@ -13,7 +13,7 @@ import (
 )
 
 // backChannel posts a logout token as the provider does.
-func (b *bff) backChannel(t *testing.T, token string) int {
+func (b *harness) backChannel(t *testing.T, token string) int {
 	t.Helper()
 	resp, err := http.PostForm(b.url+shared.PathBackChannelLogout, url.Values{"logout_token": {token}})
 	if err != nil {

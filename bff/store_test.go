@@ -1,4 +1,4 @@
-package server_test
+package bff_test
 
 import (
 	"bytes"
@@ -23,7 +23,6 @@ import (
 
 	"github.com/gatehouse-dev/gatehouse/bff/internal/fakeidp"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/redistest"
-	"github.com/gatehouse-dev/gatehouse/bff/internal/seal"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/session"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/store"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/store/boltstore"
@@ -53,7 +52,7 @@ func onRedis(t *testing.T, opt options) (options, *redistest.Server) {
 
 // twoReplicas starts two replicas on one Redis of the test's own, with
 // opt's timeouts.
-func twoReplicas(t *testing.T, opt options, setup func(*fakeidp.Provider)) (a, b *bff) {
+func twoReplicas(t *testing.T, opt options, setup func(*fakeidp.Provider)) (a, b *harness) {
 	t.Helper()
 	opt, _ = onRedis(t, opt)
 	a = startBFFWith(t, opt, setup)
@@ -78,7 +77,7 @@ func onFile(opt options, path string) options {
 // restart stops b as a process stops (its server drained, pending writes
 // flushed, its store closed) and starts it again on the same address with a
 // new handle on the same store.
-func (b *bff) restart(t *testing.T) {
+func (b *harness) restart(t *testing.T) {
 	t.Helper()
 	addr := b.srv.Listener.Addr().String()
 	b.srv.Close()
@@ -99,7 +98,7 @@ func (b *bff) restart(t *testing.T) {
 }
 
 // sessionCookie returns the value of c's session cookie for b.
-func (b *bff) sessionCookie(t *testing.T, c *http.Client) string {
+func (b *harness) sessionCookie(t *testing.T, c *http.Client) string {
 	t.Helper()
 	u, _ := url.Parse(b.url)
 	for _, ck := range c.Jar.Cookies(u) {
@@ -112,7 +111,7 @@ func (b *bff) sessionCookie(t *testing.T, c *http.Client) string {
 }
 
 // withCookie returns a new browser holding only the session cookie value.
-func (b *bff) withCookie(t *testing.T, value string) *http.Client {
+func (b *harness) withCookie(t *testing.T, value string) *http.Client {
 	t.Helper()
 	c := b.browser(t)
 	u, _ := url.Parse(b.url)
@@ -441,7 +440,7 @@ func encodings(secret string) []string {
 // secretsOf returns what must never be readable at rest after c signed in at
 // b: every code and token the provider issued, each JWT's payload alone,
 // the session cookie's value and the client secret.
-func (b *bff) secretsOf(t *testing.T, c *http.Client) map[string]string {
+func (b *harness) secretsOf(t *testing.T, c *http.Client) map[string]string {
 	t.Helper()
 	secrets := map[string]string{
 		"session cookie": b.sessionCookie(t, c),
@@ -531,14 +530,7 @@ func TestKeyRotationKeepsSessions(t *testing.T) {
 	b.signIn(t, c, "/")
 	oldKey := bytes.Repeat([]byte{1}, 32)
 	newKey := bytes.Repeat([]byte{2}, 32)
-	keys := func(k ...[]byte) *seal.Keys {
-		t.Helper()
-		ks, err := seal.NewKeys(k)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ks
-	}
+	keys := func(k ...[]byte) [][]byte { return k }
 
 	// The BFF ran with one key; a new one goes in front.
 	b.keys = keys(oldKey)
@@ -579,7 +571,7 @@ func TestOneCallbackTwiceAtOnceRedeemsTheCodeOnce(t *testing.T) {
 	cookies := c.Jar.Cookies(u)
 
 	statuses := make(chan string, 2)
-	for _, r := range []*bff{a, bb} {
+	for _, r := range []*harness{a, bb} {
 		go func() {
 			twin := r.browser(t)
 			twin.Jar.SetCookies(u, cookies)

@@ -1,4 +1,4 @@
-package server_test
+package bff_test
 
 import (
 	"crypto"
@@ -51,7 +51,7 @@ var allMethods = []string{fakeidp.ClientSecretBasic, fakeidp.ClientSecretPost, f
 // signInRefreshSignOut signs alice in, has the BFF refresh her access token
 // once and signs her out, and fails t unless each step works: the three calls
 // that authenticate the client (code exchange, refresh, revocation).
-func (b *bff) signInRefreshSignOut(t *testing.T) {
+func (b *harness) signInRefreshSignOut(t *testing.T) {
 	t.Helper()
 	c := b.browser(t)
 	if resp := b.signIn(t, c, "/"); resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != b.url+"/" {

@@ -1,4 +1,4 @@
-package server_test
+package bff_test
 
 import (
 	"io"
