@@ -49,7 +49,7 @@ func Example() {
 		}
 		rec := httptest.NewRecorder()
 		api.ServeHTTP(rec, req)
-		fmt.Println(rec.Code, strings.TrimSpace(rec.Body.String()), rec.Header().Get("WWW-Authenticate"))
+		fmt.Println(strings.TrimSpace(fmt.Sprint(rec.Code, " ", strings.TrimSpace(rec.Body.String()), " ", rec.Header().Get("WWW-Authenticate"))))
 	}
 	// Output:
 	// 200 orders of alice@example.com
