@@ -26,6 +26,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/bff/internal/apierror"
@@ -94,6 +95,17 @@ type Config struct {
 	// the post-logout redirect URI PublicURL + /auth/logged-out. Never
 	// derived from a request's Host.
 	PublicURL *url.URL
+	// SPAURL is the SPA's origin when a static host serves it
+	// (scheme://host[:port], another origin of the same site as
+	// PublicURL): return paths after sign-in, the sign-in error page and
+	// the home page after sign-out resolve against it, and it may call
+	// /auth/me and /api/ with credentials (CORS) and sign out. Default
+	// PublicURL: the BFF serves the SPA (Config.SPA).
+	SPAURL *url.URL
+	// AllowedOrigins are further origins (scheme://host[:port]) allowed
+	// what SPAURL is allowed, e.g. a second host name of the SPA. Never
+	// "*". Default none.
+	AllowedOrigins []string
 	// Routes are the API proxy's routes: /api/{Name}/{rest} goes to
 	// Upstream + /{rest} with the user's access token. Default none.
 	Routes []Route
@@ -231,7 +243,7 @@ func New(ctx context.Context, cfg Config) (*BFF, error) {
 	b.logProvider(clientKey)
 
 	rp, err := login.New(login.Config{
-		Provider: idp, PublicURL: cfg.PublicURL, Sessions: sessions, Keys: keys, Store: st, Now: cfg.now, Log: cfg.Log,
+		Provider: idp, PublicURL: cfg.PublicURL, SPAURL: cfg.SPAURL, Sessions: sessions, Keys: keys, Store: st, Now: cfg.now, Log: cfg.Log,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("bff: %w", err)
@@ -265,6 +277,7 @@ func New(ctx context.Context, cfg Config) (*BFF, error) {
 		Me:                sessions.MeHandler(),
 		API:               api,
 		SPA:               spa,
+		AllowedOrigins:    cfg.origins(),
 		Ready: func(ctx context.Context) error {
 			if p, ok := st.(store.Pinger); ok {
 				if err := p.Ping(ctx); err != nil {
@@ -296,6 +309,18 @@ func (cfg *Config) defaults() error {
 		return errors.New("bff: Config.PublicURL must be an origin, scheme://host[:port]")
 	}
 	cfg.PublicURL = &url.URL{Scheme: cfg.PublicURL.Scheme, Host: cfg.PublicURL.Host}
+	if cfg.SPAURL == nil {
+		cfg.SPAURL = cfg.PublicURL
+	}
+	if cfg.SPAURL.Host == "" || cfg.SPAURL.Path != "" && cfg.SPAURL.Path != "/" {
+		return errors.New("bff: Config.SPAURL must be an origin, scheme://host[:port]")
+	}
+	cfg.SPAURL = &url.URL{Scheme: cfg.SPAURL.Scheme, Host: cfg.SPAURL.Host}
+	for _, o := range cfg.AllowedOrigins {
+		if u, err := url.Parse(o); err != nil || u.Scheme == "" || u.Host == "" || u.Path != "" || o == "*" {
+			return fmt.Errorf("bff: Config.AllowedOrigins: %q is not an origin, scheme://host[:port]", o)
+		}
+	}
 	if len(cfg.Scopes) == 0 {
 		cfg.Scopes = []string{"openid", "profile", "email", "offline_access"}
 	}
@@ -324,6 +349,21 @@ func (cfg *Config) defaults() error {
 		cfg.now = time.Now
 	}
 	return nil
+}
+
+// origins returns the SPA origins other than the BFF's own: SPAURL when it
+// differs from PublicURL, and AllowedOrigins.
+func (cfg *Config) origins() []string {
+	var o []string
+	if spa := cfg.SPAURL.String(); spa != cfg.PublicURL.String() {
+		o = append(o, spa)
+	}
+	for _, a := range cfg.AllowedOrigins {
+		if !slices.Contains(o, a) {
+			o = append(o, a)
+		}
+	}
+	return o
 }
 
 // logProvider logs how the BFF authenticates at the provider (with the

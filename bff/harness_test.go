@@ -121,6 +121,9 @@ type options struct {
 	// clientAuth, clientKey and noSecret configure the BFF's client
 	// authentication (provider.Config's ClientAuth, ClientKey, and no
 	// ClientSecret); default: the fake's secret, the method from discovery.
+	// spaURL, when set, puts the SPA on a static host at that origin: the
+	// BFF serves no pages.
+	spaURL *url.URL
 	// authParams are the provider's Config.AuthParams.
 	authParams url.Values
 	clientAuth string
@@ -224,6 +227,9 @@ func (b *harness) start(t *testing.T, srv *httptest.Server) {
 	}
 	if b.opt.clientKey != nil {
 		cfg.ClientKey = b.opt.clientKey.Signer()
+	}
+	if b.opt.spaURL != nil {
+		cfg.SPAURL, cfg.SPA = b.opt.spaURL, nil
 	}
 	bff.SetStore(&cfg, b.store)
 	bff.SetClock(&cfg, b.clock.Now)

@@ -81,10 +81,14 @@ func run(ctx context.Context, environ []string, stderr io.Writer) error {
 		SessionMaxPerUser: cfg.SessionMaxPerUser,
 		SessionStore:      cfg.SessionStore,
 		SessionKeys:       cfg.Keys,
+		SPAURL:            cfg.SPAURL,
+		AllowedOrigins:    cfg.AllowedOrigins,
+		Log:               log,
+	}
+	if !cfg.StaticHost() {
 		// The SPA is read after the store and the provider, whose problems
 		// are worth saying first; nothing is served before then.
-		SPA: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { app.ServeHTTP(w, r) }),
-		Log: log,
+		bffCfg.SPA = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { app.ServeHTTP(w, r) })
 	}
 	if cfg.ClientKey != nil {
 		bffCfg.ClientKey = cfg.ClientKey.Signer()
@@ -105,15 +109,19 @@ func run(ctx context.Context, environ []string, stderr io.Writer) error {
 		}
 	}()
 
-	web.Register()
-	app, err = spa.New(spa.Config{
-		Dir: cfg.StaticDir,
-		App: func(version string, wasmSize int64) http.Handler {
-			return web.Handler(web.HandlerConfig{Version: version, StaticDir: cfg.StaticDir, WasmSize: wasmSize, Domain: cfg.PublicURL.Host})
-		},
-	})
-	if err != nil {
-		return fmt.Errorf("GATEHOUSE_STATIC_DIR: %w", err)
+	version := "static host " + cfg.SPAURL.String()
+	if !cfg.StaticHost() {
+		web.Register()
+		app, err = spa.New(spa.Config{
+			Dir: cfg.StaticDir,
+			App: func(version string, wasmSize int64) http.Handler {
+				return web.Handler(web.HandlerConfig{Version: version, StaticDir: cfg.StaticDir, WasmSize: wasmSize, Domain: cfg.PublicURL.Host})
+			},
+		})
+		if err != nil {
+			return fmt.Errorf("GATEHOUSE_STATIC_DIR: %w", err)
+		}
+		version = app.Version()
 	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -128,7 +136,7 @@ func run(ctx context.Context, environ []string, stderr io.Writer) error {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	log.Info("gatehouse listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL.String(),
-		"issuer", cfg.Issuer, "routes", len(routes), "session_store", cfg.Store.Redacted, "version", app.Version())
+		"issuer", cfg.Issuer, "routes", len(routes), "session_store", cfg.Store.Redacted, "spa", version)
 
 	return serve.Run(ctx, srv, ln, log)
 }

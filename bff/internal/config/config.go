@@ -73,6 +73,20 @@ type Config struct {
 	// request's Host header.
 	PublicURLString string `env:"GATEHOUSE_PUBLIC_URL"`
 
+	// SPAURLString is GATEHOUSE_SPA_URL: the SPA's origin when a static host
+	// serves it, another origin of the same site as GATEHOUSE_PUBLIC_URL
+	// (e.g. https://app.example.com with the BFF at https://bff.example.com).
+	// Return paths and the page after sign-out resolve against it, and it
+	// may call the BFF with credentials (CORS). The BFF then serves no pages
+	// and needs no SPA build. Default: GATEHOUSE_PUBLIC_URL (the BFF serves
+	// the SPA).
+	SPAURLString string `env:"GATEHOUSE_SPA_URL"`
+
+	// AllowedOrigins is GATEHOUSE_ALLOWED_ORIGINS: further origins of the
+	// SPA allowed to call the BFF with credentials and to sign out,
+	// comma-separated (never "*"). Default none.
+	AllowedOrigins []string `env:"GATEHOUSE_ALLOWED_ORIGINS" envSeparator:","`
+
 	// Scopes are the scopes asked for at sign-in (GATEHOUSE_SCOPES,
 	// space-separated, default "openid profile email offline_access"); must
 	// contain openid.
@@ -142,6 +156,8 @@ type Config struct {
 
 	// PublicURL is PublicURLString parsed: scheme and host only.
 	PublicURL *url.URL `env:"-"`
+	// SPAURL is SPAURLString parsed, or PublicURL.
+	SPAURL *url.URL `env:"-"`
 	// Routes are RoutesMap checked and sorted by name.
 	Routes []Route `env:"-"`
 	// AuthParams is AuthParamsString parsed; nil when empty.
@@ -188,6 +204,13 @@ type Route struct {
 	Name string
 	// Upstream is an absolute http or https URL without query or fragment.
 	Upstream *url.URL
+}
+
+// StaticHost reports whether a static host serves the SPA (GATEHOUSE_SPA_URL
+// is another origin than GATEHOUSE_PUBLIC_URL): the BFF then serves no
+// pages.
+func (c *Config) StaticHost() bool {
+	return c.SPAURL != nil && c.PublicURL != nil && c.SPAURL.String() != c.PublicURL.String()
 }
 
 // RedirectURL returns the redirect URI registered at the provider:
@@ -297,6 +320,24 @@ func (c *Config) check(add func(name, format string, args ...any)) {
 		c.PublicURL = u
 	}
 
+	c.SPAURL = c.PublicURL
+	if c.SPAURLString != "" {
+		if u, err := parseOrigin(c.SPAURLString, false); err != nil {
+			add("GATEHOUSE_SPA_URL", "%v: give the origin a static host serves the SPA at, e.g. https://app.example.com", err)
+		} else {
+			c.SPAURL = u
+		}
+	}
+	for i, o := range c.AllowedOrigins {
+		o = strings.TrimSpace(o)
+		u, err := parseOrigin(o, false)
+		if err != nil || u.String() != o {
+			add("GATEHOUSE_ALLOWED_ORIGINS", "%q is not an origin (scheme://host[:port], no path, never *): list each origin of the SPA, e.g. https://app.example.com", o)
+			continue
+		}
+		c.AllowedOrigins[i] = o
+	}
+
 	if v, err := provider.ParseAuthParams(c.AuthParamsString); err != nil {
 		add("GATEHOUSE_AUTH_PARAMS", "%v (e.g. GATEHOUSE_AUTH_PARAMS=audience=https://api.example.com&prompt=login)", err)
 	} else {
@@ -345,7 +386,7 @@ func (c *Config) check(add func(name, format string, args ...any)) {
 		add("GATEHOUSE_SESSION_MAX", "%v is shorter than GATEHOUSE_SESSION_IDLE (%v): give the longer of the two, e.g. 12h", c.SessionMax, c.SessionIdle)
 	}
 
-	if c.StaticDir == "" {
+	if c.StaticDir == "" && !c.StaticHost() {
 		add("GATEHOUSE_STATIC_DIR", "is empty: give the directory that holds web/app.wasm (default static)")
 	}
 	if err := c.Level.UnmarshalText([]byte(c.LogLevel)); err != nil {

@@ -5,8 +5,11 @@
 //   - the request must carry the custom header shared.HeaderCSRF with
 //     shared.CSRFValue. A cross-origin page cannot add a custom header without a
 //     CORS preflight, which the BFF does not grant to unlisted origins;
-//   - the browser's Sec-Fetch-Site, when sent, must be "same-origin";
-//   - the Origin header, when sent, must be the BFF's public origin.
+//   - the Origin header, when sent, must be the BFF's public origin or one
+//     of the allowed SPA origins (a static-host deployment);
+//   - the browser's Sec-Fetch-Site, when sent, must be "same-origin", or
+//     "same-site" for a request from an allowed SPA origin: never
+//     "cross-site".
 package csrf
 
 import (
@@ -21,8 +24,9 @@ import (
 // Protect returns middleware that refuses a request failing the checks above
 // with 403 and a shared.Error: shared.CodeCSRFRequired when the header is
 // missing or wrong, shared.CodeForbidden when the request comes from another
-// origin or site. origin is the BFF's public origin, scheme://host[:port].
-func Protect(origin *url.URL) func(http.Handler) http.Handler {
+// origin or site. origin is the BFF's public origin, allowed the SPA origins
+// (scheme://host[:port]) it also answers.
+func Protect(origin *url.URL, allowed ...string) func(http.Handler) http.Handler {
 	want := origin.Scheme + "://" + origin.Host
 	errHeader := apierror.New(shared.CodeCSRFRequired, "This request must come from the app (the "+shared.HeaderCSRF+" header is missing).")
 	errOrigin := apierror.New(shared.CodeForbidden, "Requests from other sites are not allowed.")
@@ -32,11 +36,20 @@ func Protect(origin *url.URL) func(http.Handler) http.Handler {
 				apierror.Write(w, r, errHeader)
 				return
 			}
-			if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" {
+			o := r.Header.Values("Origin")
+			fromSPA := len(o) == 1 && slices.Contains(allowed, o[0])
+			if len(o) > 1 || (len(o) == 1 && o[0] != want && !fromSPA) {
 				apierror.Write(w, r, errOrigin)
 				return
 			}
-			if o := r.Header.Values("Origin"); len(o) > 1 || (len(o) == 1 && o[0] != want) {
+			switch r.Header.Get("Sec-Fetch-Site") {
+			case "", "same-origin":
+			case "same-site":
+				if !fromSPA {
+					apierror.Write(w, r, errOrigin)
+					return
+				}
+			default:
 				apierror.Write(w, r, errOrigin)
 				return
 			}

@@ -149,7 +149,7 @@ func (rp *RelyingParty) CallbackHandler() http.Handler {
 			rp.revoke(r.Context(), old)
 		}
 		rp.cfg.Log.InfoContext(r.Context(), "signed in", "sub", user.Subject, "sid", user.SessionID, "sessions_ended", len(ended))
-		http.Redirect(w, r, rp.cfg.PublicURL.String()+tx.ReturnTo, http.StatusFound)
+		http.Redirect(w, r, rp.cfg.SPAURL.String()+tx.ReturnTo, http.StatusFound)
 	})
 }
 

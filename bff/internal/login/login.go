@@ -70,6 +70,10 @@ type Config struct {
 	// shared.PathCallback, the post_logout_redirect_uri PublicURL +
 	// shared.PathLoggedOut.
 	PublicURL *url.URL
+	// SPAURL is the SPA's origin: return paths, the sign-in error page and
+	// the home page after sign-out resolve against it. Default PublicURL
+	// (the BFF serves the SPA).
+	SPAURL *url.URL
 	// Sessions keeps the signed-in user's tokens.
 	Sessions *session.Manager
 	// Keys seal pending sign-ins into their binding cookies.
@@ -114,6 +118,9 @@ func New(cfg Config) (*RelyingParty, error) {
 	case cfg.Provider.OAuth2.RedirectURL != cfg.PublicURL.String()+shared.PathCallback:
 		return nil, fmt.Errorf("login: the provider's redirect URI %q is not PublicURL + %s", cfg.Provider.OAuth2.RedirectURL, shared.PathCallback)
 	}
+	if cfg.SPAURL == nil {
+		cfg.SPAURL = cfg.PublicURL
+	}
 	if cfg.TransactionTTL <= 0 {
 		cfg.TransactionTTL = DefaultTransactionTTL
 	}
@@ -133,7 +140,7 @@ func New(cfg Config) (*RelyingParty, error) {
 		cfg:        cfg,
 		provider:   cfg.Provider,
 		postLogout: cfg.PublicURL.String() + shared.PathLoggedOut,
-		home:       cfg.PublicURL.String() + shared.RouteHome,
+		home:       cfg.SPAURL.String() + shared.RouteHome,
 	}, nil
 }
 
@@ -151,7 +158,7 @@ func (rp *RelyingParty) LoginHandler() http.Handler {
 			State:        rand.Text(),
 			Nonce:        rand.Text(),
 			CodeVerifier: oauth2.GenerateVerifier(),
-			ReturnTo:     ReturnTo(rp.cfg.PublicURL, r.URL.Query().Get(shared.ParamReturnTo)),
+			ReturnTo:     ReturnTo(rp.cfg.SPAURL, r.URL.Query().Get(shared.ParamReturnTo)),
 			Issuer:       rp.provider.Issuer,
 			CreatedAt:    now,
 		}
@@ -227,7 +234,7 @@ func clearBindingCookie(w http.ResponseWriter, name string) {
 func (rp *RelyingParty) fail(w http.ResponseWriter, r *http.Request, code shared.Code, err error) {
 	rp.cfg.Log.LogAttrs(r.Context(), slog.LevelWarn, "sign-in failed",
 		slog.String("code", string(code)), slog.String("error", err.Error()))
-	target := rp.cfg.PublicURL.String() + shared.RouteLoginError + "?" +
+	target := rp.cfg.SPAURL.String() + shared.RouteLoginError + "?" +
 		url.Values{shared.ParamError: {string(code)}}.Encode()
 	http.Redirect(w, r, target, http.StatusFound)
 }

@@ -10,7 +10,7 @@ import (
 // maxReturnTo bounds the length of a return path, in bytes.
 const maxReturnTo = 2048
 
-// ReturnTo returns raw when it is a path on public's origin that the browser
+// ReturnTo returns raw when it is a path on the SPA's origin (public) that the browser
 // may be sent to after sign-in, and "/" otherwise (TestReturnTo; RFC 9700
 // §4.11 on open redirectors). raw is ParamReturnTo as the SPA sent it, e.g.
 // "/orders?page=2#top".

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rs/cors"
 	"golang.org/x/sync/singleflight"
 
 	"github.com/gatehouse-dev/gatehouse/bff/internal/apierror"
@@ -34,6 +35,11 @@ type Config struct {
 	API http.Handler
 	// SPA serves everything else (pages, PWA files, the WASM).
 	SPA http.Handler
+	// AllowedOrigins are the origins of an SPA on a static host that may
+	// call /auth/me and /api/ with credentials (CORS, through rs/cors) and
+	// sign out (scheme://host[:port], never "*"). Default none: the SPA is
+	// served by the BFF.
+	AllowedOrigins []string
 	// Ready reports readiness for /readyz within ctx; nil means always
 	// ready. Its answer is kept for readyTTL, and callers in between share
 	// one check, so /readyz costs the provider and the store nothing per
@@ -57,7 +63,8 @@ func New(cfg Config) (http.Handler, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	protect := csrf.Protect(cfg.PublicURL)
+	public := cfg.PublicURL.Scheme + "://" + cfg.PublicURL.Host
+	protect := csrf.Protect(cfg.PublicURL, cfg.AllowedOrigins...)
 
 	mux := http.NewServeMux()
 	mux.Handle(shared.PathLogin, only(cfg.Login, http.MethodGet))
@@ -67,7 +74,7 @@ func New(cfg Config) (http.Handler, error) {
 	mux.Handle(shared.PathMe, only(cfg.Session(cfg.Me), http.MethodGet, http.MethodHead))
 	// Sign-out is a form navigation: no custom header, so its Origin is
 	// checked instead.
-	navigation := csrf.ProtectNavigation(cfg.PublicURL.Scheme + "://" + cfg.PublicURL.Host)
+	navigation := csrf.ProtectNavigation(append([]string{public}, cfg.AllowedOrigins...)...)
 	mux.Handle(shared.PathLogout, only(navigation(cfg.Session(cfg.Logout)), http.MethodPost))
 	mux.Handle(shared.PathLoggedOut, only(cfg.LoggedOut, http.MethodGet))
 	// The provider calls this one server to server: no session, no CSRF
@@ -105,8 +112,36 @@ func New(cfg Config) (http.Handler, error) {
 		}
 		mux.ServeHTTP(w, r)
 	})
+	var h http.Handler = root
+	if len(cfg.AllowedOrigins) > 0 {
+		h = corsFor(cfg.AllowedOrigins, root)
+	}
 	hsts := cfg.PublicURL.Scheme == "https"
-	return logRequests(cfg.Log, cfg.Now, securityHeaders(hsts, root)), nil
+	return logRequests(cfg.Log, cfg.Now, securityHeaders(hsts, h)), nil
+}
+
+// corsFor answers CORS for the SPA's calls from allowed origins (the Fetch
+// standard's CORS protocol, through rs/cors): /auth/me and /api/ only, with
+// credentials, the exact origins listed (never "*"), and preflights cached
+// for ten minutes. Everything else gets no CORS headers, so a page on
+// another origin cannot read it.
+func corsFor(origins []string, next http.Handler) http.Handler {
+	c := cors.New(cors.Options{
+		AllowedOrigins:   origins,
+		AllowCredentials: true,
+		AllowedMethods:   []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete},
+		AllowedHeaders:   []string{shared.HeaderCSRF, "Content-Type", "Accept", "If-None-Match", "If-Match", "If-Modified-Since", "Range", "Traceparent"},
+		ExposedHeaders:   []string{"Retry-After", "WWW-Authenticate"},
+		MaxAge:           600,
+	})
+	withCORS := c.Handler(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == shared.PathMe || strings.HasPrefix(r.URL.Path, shared.PathAPIPrefix) {
+			withCORS.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // readyTTL is how long a readiness answer is kept; readyTimeout bounds
