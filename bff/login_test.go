@@ -347,3 +347,52 @@ func TestAuthorizationParameters(t *testing.T) {
 		}
 	})
 }
+
+// TestSignInOnAnotherHostName: a sign-in started under another host name
+// than the public URL's (the app opened at 127.0.0.1 instead of localhost)
+// is sent to the public URL first, where its binding cookie will be there at
+// the callback; once there (or behind a proxy that rewrites Host), it
+// proceeds without a loop.
+func TestSignInOnAnotherHostName(t *testing.T) {
+	b := startBFF(t, nil)
+	c := b.browser(t)
+	req, _ := http.NewRequest(http.MethodGet, b.url+shared.PathLogin+"?returnTo=%2Forders", nil)
+	req.Host = "localhost.internal:8080"
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc, _ := url.Parse(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusFound || loc.Host != b.public.Host || loc.Path != shared.PathLogin || loc.Query().Get("returnTo") != "/orders" {
+		t.Fatalf("sign-in under another host = %d to %q; want 302 to the public URL's /auth/login with the return path", resp.StatusCode, loc)
+	}
+	if setCookie(resp, "") != nil || len(resp.Cookies()) != 0 {
+		t.Errorf("the redirect set cookies %v; want none (they would be for the wrong host)", resp.Cookies())
+	}
+	// The browser follows it to the public host, and the sign-in works.
+	resp, err = c.Get(loc.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if !strings.HasPrefix(resp.Header.Get("Location"), b.idp.Issuer) {
+		t.Fatalf("the sign-in at the public host went to %q; want the provider", resp.Header.Get("Location"))
+	}
+	b.callback(t, c, b.idp.Authorize(t, resp.Header.Get("Location"), fakeidp.Alice))
+	if status, _, _ := b.meStatus(t, c, ""); status != http.StatusOK {
+		t.Errorf("/auth/me after the sign-in = %d; want 200", status)
+	}
+	// Behind a proxy that rewrites Host, the marked request comes back
+	// under the other name: it proceeds, no loop.
+	req, _ = http.NewRequest(http.MethodGet, loc.String(), nil)
+	req.Host = "localhost.internal:8080"
+	resp, err = b.browser(t).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if !strings.HasPrefix(resp.Header.Get("Location"), b.idp.Issuer) {
+		t.Errorf("the marked sign-in under the rewritten Host went to %q; want the provider", resp.Header.Get("Location"))
+	}
+}

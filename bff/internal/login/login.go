@@ -153,6 +153,9 @@ func New(cfg Config) (*RelyingParty, error) {
 // of requests costs the BFF no memory.
 func (rp *RelyingParty) LoginHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rp.otherHost(w, r) {
+			return
+		}
 		now := rp.cfg.Now()
 		tx := Transaction{
 			State:        rand.Text(),
@@ -177,6 +180,27 @@ func (rp *RelyingParty) LoginHandler() http.Handler {
 			oidc.Nonce(tx.Nonce))
 		http.Redirect(w, r, target, http.StatusFound)
 	})
+}
+
+// paramHostChecked marks a sign-in already sent to the public origin once.
+const paramHostChecked = "host_checked"
+
+// otherHost sends a sign-in that reached the BFF under another host name
+// than PublicURL's (127.0.0.1 for localhost, an internal name) to the same
+// path on PublicURL, and reports whether it did: the binding cookie is set
+// for the host the browser asked, and the provider sends the browser back
+// to PublicURL, where that cookie would be missing and the sign-in fail on
+// invalid_state after the password (TestSignInOnAnotherHostName). A proxy
+// that rewrites Host would bring the request back under the other name: the
+// mark in the query lets it through the second time, so there is no loop.
+func (rp *RelyingParty) otherHost(w http.ResponseWriter, r *http.Request) bool {
+	q := r.URL.Query()
+	if strings.EqualFold(r.Host, rp.cfg.PublicURL.Host) || q.Get(paramHostChecked) != "" {
+		return false
+	}
+	q.Set(paramHostChecked, "1")
+	http.Redirect(w, r, rp.cfg.PublicURL.String()+shared.PathLogin+"?"+q.Encode(), http.StatusFound)
+	return true
 }
 
 // maxLoginHint bounds a login_hint taken from the query, in bytes: an email
