@@ -261,6 +261,9 @@ func (b *harness) do(t *testing.T, c *http.Client, method, path string, header h
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Replicas sit behind one load balancer, which passes the public
+	// host name on.
+	req.Host = b.public.Host
 	for k, v := range header {
 		req.Header[k] = v
 	}
