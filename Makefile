@@ -34,9 +34,11 @@ all: build
 build: bin/gatehouse bin/demo-api $(WASM).br
 
 bin/gatehouse: $(GO_SOURCES)
+	@echo "building the BFF (bin/gatehouse)"
 	$(GO) build -trimpath -o $@ ./bff/cmd/gatehouse
 
 bin/demo-api: $(GO_SOURCES)
+	@echo "building the demo API (bin/demo-api)"
 	$(GO) build -trimpath -o $@ ./bff/cmd/demo-api
 
 # A nested module: the gatehouse module does not depend on zitadel/oidc.
@@ -44,10 +46,12 @@ bin/zitadel-op: $(ZITADEL_OP_SOURCES)
 	cd e2e/zitadel-op && $(GO) build -trimpath -o ../../bin/zitadel-op .
 
 $(WASM): $(WEB_SOURCES)
+	@echo "building the WASM app ($(WASM)): the first time takes a minute or more"
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o $@ ./web/demo/wasm
 
-# Brotli and gzip copies served with Content-Encoding (bff/spa).
+# Brotli and gzip copies served with Content-Encoding (bff/internal/spa).
 $(WASM).br: $(WASM)
+	@echo "compressing the WASM (brotli and gzip)"
 	$(GO) run ./bff/cmd/precompress $(WASM)
 
 $(NODE_MODULES): e2e/package.json e2e/package-lock.json

@@ -62,7 +62,7 @@ export const SESSION_KEYS = Buffer.from('gatehouse-e2e-session-key-32byte').toSt
 export const BFF_PORT = port(8180);
 export const BFF_ORIGIN = `http://localhost:${BFF_PORT}`;
 export const REDIRECT_URI = `${BFF_ORIGIN}/auth/callback`;
-export const POST_LOGOUT_REDIRECT_URI = `${BFF_ORIGIN}/`;
+export const POST_LOGOUT_REDIRECT_URI = `${BFF_ORIGIN}/auth/logged-out`;
 
 /**
  * The load balancer that sessions.spec.ts puts in front of BFF replicas it starts itself: their
@@ -79,7 +79,7 @@ export const idpEnv: Record<string, string> = {
   IDP_CLIENT_ID,
   IDP_CLIENT_SECRET,
   IDP_REDIRECT_URIS: `${REDIRECT_URI} ${BALANCER_ORIGIN}/auth/callback`,
-  IDP_POST_LOGOUT_REDIRECT_URIS: `${POST_LOGOUT_REDIRECT_URI} ${BALANCER_ORIGIN}/`,
+  IDP_POST_LOGOUT_REDIRECT_URIS: `${POST_LOGOUT_REDIRECT_URI} ${BALANCER_ORIGIN}/auth/logged-out`,
   IDP_BACKCHANNEL_LOGOUT_URI: `${BFF_ORIGIN}/auth/backchannel-logout`,
 };
 
@@ -169,7 +169,7 @@ export const zitadelEnv: Record<string, string> = {
   ZITADEL_OP_ADDR: `127.0.0.1:${ZITADEL_PORT}`,
   ZITADEL_OP_ISSUER: ZITADEL_ISSUER,
   ZITADEL_OP_REDIRECT_URIS: `${ZITADEL_BFF_ORIGIN}/auth/callback`,
-  ZITADEL_OP_POST_LOGOUT_REDIRECT_URIS: `${ZITADEL_BFF_ORIGIN}/`,
+  ZITADEL_OP_POST_LOGOUT_REDIRECT_URIS: `${ZITADEL_BFF_ORIGIN}/auth/logged-out`,
   ZITADEL_OP_ACCESS_TOKEN_TTL: `${ZITADEL_ACCESS_TOKEN_TTL}s`,
 };
 

@@ -74,7 +74,7 @@ if [ -z "${OKTA_OAUTH2_ISSUER:-}" ]; then
   IDP_JWKS_FILE="${IDP_JWKS_FILE:-data/idp-jwks.json}" \
   IDP_ISSUER="$OKTA_OAUTH2_ISSUER" IDP_CLIENT_ID="$OKTA_OAUTH2_CLIENT_ID" IDP_CLIENT_SECRET="$OKTA_OAUTH2_CLIENT_SECRET" \
     IDP_REDIRECT_URIS="${IDP_REDIRECT_URIS:-$public_url/auth/callback}" \
-    IDP_POST_LOGOUT_REDIRECT_URIS="${IDP_POST_LOGOUT_REDIRECT_URIS:-$public_url/}" \
+    IDP_POST_LOGOUT_REDIRECT_URIS="${IDP_POST_LOGOUT_REDIRECT_URIS:-$public_url/auth/logged-out}" \
     IDP_BACKCHANNEL_LOGOUT_URI="${IDP_BACKCHANNEL_LOGOUT_URI:-$public_url/auth/backchannel-logout}" \
     node e2e/idp/server.mjs &
   pids+=($!)

@@ -1,6 +1,9 @@
 // Package shared is Gatehouse's wire contract: the paths, header names, JSON
-// types and error codes that the backend-for-frontend (BFF, package bff/...) and
-// the go-app single-page application (the kit web/auth, the demo web/demo) both use.
+// types and error codes that the backend-for-frontend (package
+// [github.com/gatehouse-dev/gatehouse/bff]) and the go-app single-page
+// application (the kit [github.com/gatehouse-dev/gatehouse/web/auth], the demo
+// web/demo) both use. Every error the BFF answers the SPA is an [Error]
+// whose [Code] the SPA branches on; [Session] is what [PathMe] answers.
 //
 // It has no dependencies beyond the standard library and compiles for
 // GOOS=js GOARCH=wasm as well as for the server, so that both sides of the wire

@@ -41,12 +41,3 @@ type Session struct {
 	// ExpiresAt equals it, only a new sign-in gives a longer session.
 	MaxExpiresAt time.Time `json:"max_expires_at"`
 }
-
-// LogoutResponse is PathLogout's 200 answer. The session is already gone when
-// it arrives; the SPA navigates to RedirectTo, which is the provider's
-// end_session_endpoint with id_token_hint, post_logout_redirect_uri and state
-// (OpenID Connect RP-Initiated Logout 1.0 §2), or RouteHome when the provider
-// has no such endpoint or there was no session.
-type LogoutResponse struct {
-	RedirectTo string `json:"redirectTo"`
-}

@@ -3,13 +3,16 @@
 // Access Tokens") and RFC 8725 ("JWT Best Current Practices"), with an
 // http.Handler middleware that speaks RFC 6750 ("Bearer Token Usage").
 //
-// A Verifier is built once from a Config (New runs the issuer's discovery and
-// fetches its JWKS) and is safe for concurrent use. Verify checks one token:
+// A [Verifier] is built once from a [Config] ([New] runs the issuer's
+// discovery and fetches its JWKS) and is safe for concurrent use.
+// [Verifier.Verify] checks one token, and [Verifier.Middleware] puts it in
+// front of an http.Handler ([RequireScope] and [RequireGroup] add per-route
+// checks; [ClaimsFromContext] reads what passed):
 //
 //   - a JWS in compact serialization (three base64url segments, no padding,
 //     no other characters), header and claims JSON objects without
 //     duplicate member names, no "crit" header (RFC 7515 §4.1.11);
-//   - "alg" from Config.Algorithms only (default RS256): never "none", never
+//   - "alg" from [Config].Algorithms only (default RS256): never "none", never
 //     HMAC; a JWK's own "alg", when present, must match too (RFC 8725 §3.1);
 //   - the key from the issuer's discovery jwks_uri, by "kid" as an opaque
 //     string; "jku", "x5u", "jwk" and "x5c" headers are ignored (RFC 8725 §3.10);

@@ -38,7 +38,7 @@ export function loadConfig(env = process.env) {
       clientId: env.IDP_CLIENT_ID || 'gatehouse-dev',
       clientSecret: env.IDP_CLIENT_SECRET || 'gatehouse-dev-secret',
       redirectUris: list(env.IDP_REDIRECT_URIS, 'http://localhost:8080/auth/callback'),
-      postLogoutRedirectUris: list(env.IDP_POST_LOGOUT_REDIRECT_URIS, 'http://localhost:8080/'),
+      postLogoutRedirectUris: list(env.IDP_POST_LOGOUT_REDIRECT_URIS, 'http://localhost:8080/auth/logged-out'),
       // OpenID Connect Back-Channel Logout 1.0: where the provider POSTs logout tokens when a
       // user's provider session ends. "none" turns it off.
       backchannelLogoutUri: env.IDP_BACKCHANNEL_LOGOUT_URI === 'none'

@@ -1,5 +1,5 @@
 // Command demo-api is the demo resource server behind the BFF's /api/orders
-// route (package github.com/gatehouse-dev/gatehouse/bff/demoapi). It accepts JWT access tokens from
+// route (package github.com/gatehouse-dev/gatehouse/bff/internal/demoapi). It accepts JWT access tokens from
 // OKTA_OAUTH2_ISSUER whose aud contains DEMO_API_AUDIENCE, verified by
 // github.com/gatehouse-dev/gatehouse/bff/accesstoken (RFC 9068: signature against the issuer's JWKS,
 // iss, aud, exp, nbf, iat, typ, no ID tokens).
@@ -23,7 +23,7 @@ import (
 	"github.com/caarlos0/env/v11"
 
 	"github.com/gatehouse-dev/gatehouse/bff/accesstoken"
-	"github.com/gatehouse-dev/gatehouse/bff/demoapi"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/demoapi"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/serve"
 )
 

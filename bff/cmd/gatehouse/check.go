@@ -10,9 +10,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gatehouse-dev/gatehouse/bff/config"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/config"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/provider"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/sessionstore"
-	"github.com/gatehouse-dev/gatehouse/bff/provider"
 )
 
 // checkTimeout bounds the whole of `gatehouse check`.

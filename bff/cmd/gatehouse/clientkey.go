@@ -5,13 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"strings"
 
 	jose "github.com/go-jose/go-jose/v4"
 
-	"github.com/gatehouse-dev/gatehouse/bff/config"
-	"github.com/gatehouse-dev/gatehouse/bff/provider"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/config"
 )
 
 // usage is what `gatehouse help` prints.
@@ -65,20 +63,4 @@ func publicJWK(environ []string, stdout io.Writer) error {
 	}
 	_, err = fmt.Fprintf(stdout, "%s\n", out)
 	return err
-}
-
-// logClientAuth logs, once at start-up, how the BFF authenticates at the
-// provider and, when a client key is configured, its key ID and public JWK,
-// to compare with the one registered at the provider. Never the private key.
-func logClientAuth(log *slog.Logger, idp *provider.Provider, key *provider.ClientKey) error {
-	attrs := []any{"method", idp.ClientAuth, "issuer", idp.Issuer}
-	if key != nil {
-		jwk, err := json.Marshal(key.PublicJWK())
-		if err != nil {
-			return fmt.Errorf("GATEHOUSE_CLIENT_KEY: %w", err)
-		}
-		attrs = append(attrs, "kid", key.KeyID(), "public_jwk", string(jwk))
-	}
-	log.Info("client authentication", attrs...)
-	return nil
 }

@@ -19,7 +19,7 @@ import (
 	"testing"
 
 	"github.com/gatehouse-dev/gatehouse/bff/internal/fakeidp"
-	"github.com/gatehouse-dev/gatehouse/bff/provider"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/provider"
 )
 
 // writeKey writes key as a PKCS#8 PEM file and returns its path and text.

@@ -2,7 +2,7 @@
 // OpenID provider (Okta or any other), keeps their tokens in a server-side
 // session, proxies the SPA's API calls with the user's access token, and
 // serves the SPA. Configuration comes from the environment; see README.md
-// and package github.com/gatehouse-dev/gatehouse/bff/config.
+// and package github.com/gatehouse-dev/gatehouse/bff/internal/config.
 //
 // Usage:
 //
@@ -17,6 +17,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -24,20 +25,14 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
-	"github.com/gatehouse-dev/gatehouse/bff/config"
-	"github.com/gatehouse-dev/gatehouse/bff/internal/seal"
+	"github.com/gatehouse-dev/gatehouse/bff"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/config"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/serve"
-	"github.com/gatehouse-dev/gatehouse/bff/internal/sessionstore"
-	"github.com/gatehouse-dev/gatehouse/bff/login"
-	"github.com/gatehouse-dev/gatehouse/bff/provider"
-	"github.com/gatehouse-dev/gatehouse/bff/proxy"
-	"github.com/gatehouse-dev/gatehouse/bff/refresh"
-	"github.com/gatehouse-dev/gatehouse/bff/server"
-	"github.com/gatehouse-dev/gatehouse/bff/session"
-	"github.com/gatehouse-dev/gatehouse/bff/spa"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/spa"
 	"github.com/gatehouse-dev/gatehouse/web/demo"
 )
 
@@ -66,112 +61,67 @@ func run(ctx context.Context, environ []string, stderr io.Writer) error {
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.Level}))
 	slog.SetDefault(log)
 
-	st, err := sessionstore.Open(ctx, cfg.Store, log)
-	if err != nil {
-		return fmt.Errorf("GATEHOUSE_SESSION_STORE: %w", err)
+	routes := make([]bff.Route, len(cfg.Routes))
+	for i, r := range cfg.Routes {
+		routes[i] = bff.Route{Name: r.Name, Upstream: r.Upstream}
 	}
-	defer st.Close()
-	keys := seal.NewRandomKeys() // memory without keys: sealed for this process only
-	if cfg.Keys != nil {
-		if keys, err = seal.NewKeys(cfg.Keys); err != nil {
-			return fmt.Errorf("GATEHOUSE_SESSION_KEYS: %w", err)
-		}
+	var app *spa.Handler
+	bffCfg := bff.Config{
+		Issuer:            cfg.Issuer,
+		ClientID:          cfg.ClientID,
+		ClientSecret:      cfg.ClientSecret,
+		ClientAuth:        cfg.ClientAuth,
+		Scopes:            cfg.Scopes,
+		AuthParams:        cfg.AuthParams,
+		PublicURL:         cfg.PublicURL,
+		Routes:            routes,
+		RefreshSkew:       cfg.RefreshSkew,
+		SessionIdle:       cfg.SessionIdle,
+		SessionMax:        cfg.SessionMax,
+		SessionMaxPerUser: cfg.SessionMaxPerUser,
+		SessionStore:      cfg.SessionStore,
+		SessionKeys:       cfg.Keys,
+		SPAURL:            cfg.SPAURL,
+		AllowedOrigins:    cfg.AllowedOrigins,
+		Log:               log,
 	}
-	sessions, err := session.New(session.Config{
-		Store: st, Keys: keys,
-		IdleTimeout: cfg.SessionIdle, MaxLifetime: cfg.SessionMax, MaxPerUser: cfg.SessionMaxPerUser,
-	})
+	if !cfg.StaticHost() {
+		// The SPA is read after the store and the provider, whose problems
+		// are worth saying first; nothing is served before then.
+		bffCfg.SPA = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { app.ServeHTTP(w, r) })
+	}
+	if cfg.ClientKey != nil {
+		bffCfg.ClientKey = cfg.ClientKey.Signer()
+	}
+	startCtx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	h, err := bff.New(startCtx, bffCfg)
+	cancel()
 	if err != nil {
-		return err
+		return errors.New(envNames.Replace(err.Error()))
 	}
 	// After the server has drained its requests: store the refreshed
-	// tokens still waiting for the store, then close the store (deferred
-	// above, so it runs after this).
+	// tokens still waiting for the store, then close it.
 	defer func() {
 		ctx, cancel := context.WithTimeout(context.Background(), serve.ShutdownTimeout)
 		defer cancel()
-		if err := sessions.Close(ctx); err != nil {
+		if err := h.Close(ctx); err != nil {
 			log.Error("shutting down", "error", err.Error())
 		}
 	}()
-	providerClient := &http.Client{Timeout: 10 * time.Second}
-	discoveryCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	idp, err := provider.Discover(discoveryCtx, provider.Config{
-		Issuer:       cfg.Issuer,
-		ClientID:     cfg.ClientID,
-		ClientSecret: cfg.ClientSecret,
-		ClientKey:    cfg.ClientKey,
-		ClientAuth:   cfg.ClientAuth,
-		RedirectURL:  cfg.RedirectURL(),
-		Scopes:       cfg.Scopes,
-		HTTPClient:   providerClient,
-		Log:          log,
-		AuthParams:   cfg.AuthParams,
-	})
-	cancel()
-	if err != nil {
-		return fmt.Errorf("OKTA_OAUTH2_ISSUER: %w (is the issuer URL right, and is the provider reachable?)", err)
-	}
-	if err := logClientAuth(log, idp, cfg.ClientKey); err != nil {
-		return err
-	}
-	for _, w := range idp.Warnings {
-		log.Warn("provider: "+w.Text, "feature", w.Feature, "issuer", idp.Issuer)
-	}
-	rp, err := login.New(login.Config{
-		Provider:  idp,
-		PublicURL: cfg.PublicURL,
-		Sessions:  sessions,
-		Keys:      keys,
-		Store:     st,
-	})
-	if err != nil {
-		return err
-	}
-	tokens, err := refresh.New(refresh.Config{Provider: idp, Sessions: sessions, Skew: cfg.RefreshSkew})
-	if err != nil {
-		return err
-	}
 
-	routes := make([]proxy.Route, 0, len(cfg.Routes))
-	for _, r := range cfg.Routes {
-		routes = append(routes, proxy.Route{Name: r.Name, Upstream: r.Upstream})
-	}
-	api, err := proxy.New(proxy.Config{Routes: routes, Tokens: tokens})
-	if err != nil {
-		return err
-	}
-
-	demo.Register()
-	app, err := spa.New(spa.Config{
-		Dir: cfg.StaticDir,
-		App: func(version string, wasmSize int64) http.Handler {
-			return demo.Handler(demo.HandlerConfig{Version: version, StaticDir: cfg.StaticDir, WasmSize: wasmSize, Domain: cfg.PublicURL.Host})
-		},
-	})
-	if err != nil {
-		return fmt.Errorf("GATEHOUSE_STATIC_DIR: %w", err)
-	}
-
-	handler, err := server.New(server.Config{
-		PublicURL:         cfg.PublicURL,
-		Session:           sessions.Middleware,
-		Login:             rp.LoginHandler(),
-		Callback:          rp.CallbackHandler(),
-		Logout:            rp.LogoutHandler(),
-		BackChannelLogout: rp.BackChannelLogoutHandler(),
-		Me:                sessions.MeHandler(),
-		API:               api,
-		SPA:               app,
-		Ready: func(ctx context.Context) error {
-			if err := st.Ping(ctx); err != nil {
-				return fmt.Errorf("session store: %w", err)
-			}
-			return idp.Ready(ctx)
-		},
-	})
-	if err != nil {
-		return err
+	version := "static host " + cfg.SPAURL.String()
+	if !cfg.StaticHost() {
+		demo.Register()
+		app, err = spa.New(spa.Config{
+			Dir: cfg.StaticDir,
+			App: func(version string, wasmSize int64) http.Handler {
+				return demo.Handler(demo.HandlerConfig{Version: version, StaticDir: cfg.StaticDir, WasmSize: wasmSize, Domain: cfg.PublicURL.Host})
+			},
+		})
+		if err != nil {
+			return fmt.Errorf("GATEHOUSE_STATIC_DIR: %w", err)
+		}
+		version = app.Version()
 	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -179,14 +129,24 @@ func run(ctx context.Context, environ []string, stderr io.Writer) error {
 		return fmt.Errorf("GATEHOUSE_ADDR: %w", err)
 	}
 	srv := &http.Server{
-		Handler:           handler,
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	log.Info("gatehouse listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL.String(),
-		"issuer", cfg.Issuer, "routes", len(routes), "session_store", cfg.Store.Redacted, "version", app.Version())
+		"issuer", cfg.Issuer, "routes", len(routes), "session_store", cfg.Store.Redacted, "spa", version)
 
 	return serve.Run(ctx, srv, ln, log)
 }
+
+// envNames turns bff.Config's field names in New's errors into the
+// environment variables they come from.
+var envNames = strings.NewReplacer(
+	"bff: Config.Issuer:", "OKTA_OAUTH2_ISSUER:",
+	"bff: Config.SessionStore:", "GATEHOUSE_SESSION_STORE:",
+	"bff: Config.SessionKeys:", "GATEHOUSE_SESSION_KEYS:",
+	"bff: Config.ClientKey:", "GATEHOUSE_CLIENT_KEY:",
+	"bff: Config.Routes:", "GATEHOUSE_ROUTES:",
+)

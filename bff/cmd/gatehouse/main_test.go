@@ -9,9 +9,9 @@ import (
 	"testing"
 
 	"github.com/gatehouse-dev/gatehouse/bff/internal/fakeidp"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/provider"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/redistest"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/store/boltstore"
-	"github.com/gatehouse-dev/gatehouse/bff/provider"
 )
 
 // env is a configuration that passes config.Load; the provider is never

@@ -1,6 +1,6 @@
 // Command precompress writes FILE.br (brotli) and FILE.gz (gzip) next to
 // each FILE given, for the BFF to serve with Content-Encoding (package
-// github.com/gatehouse-dev/gatehouse/bff/spa). It writes through a temporary file and a rename, so a
+// github.com/gatehouse-dev/gatehouse/bff/internal/spa). It writes through a temporary file and a rename, so a
 // reader never sees half a file, and gives each output the mtime of the time
 // it was written (after FILE's).
 //

@@ -163,9 +163,17 @@ type grant struct {
 // New starts a fake provider for t's duration.
 func New(t testing.TB) *Provider {
 	t.Helper()
+	p := Start()
+	t.Cleanup(p.server.Close)
+	return p
+}
+
+// Start starts a fake provider outside a test (a runnable example); the
+// caller stops it with Close.
+func Start() *Provider {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
-		t.Fatal(err)
+		panic(err)
 	}
 	p := &Provider{
 		ClientID:       "test-client",
@@ -192,7 +200,6 @@ func New(t testing.TB) *Provider {
 	mux.HandleFunc("POST /oauth2/default/v1/revoke", p.revoke)
 	mux.HandleFunc("GET /oauth2/default/v1/userinfo", p.userinfo)
 	p.server = httptest.NewServer(mux)
-	t.Cleanup(p.server.Close)
 	p.Issuer = p.server.URL + "/oauth2/default"
 	return p
 }

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatehouse-dev/gatehouse/bff/config"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/config"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/redistest"
 )
 

@@ -21,16 +21,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatehouse-dev/gatehouse/bff/config"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/config"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/fakeidp"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/login"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/provider"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/proxy"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/refresh"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/seal"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/server"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/session"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/sessionstore"
-	"github.com/gatehouse-dev/gatehouse/bff/login"
-	"github.com/gatehouse-dev/gatehouse/bff/provider"
-	"github.com/gatehouse-dev/gatehouse/bff/proxy"
-	"github.com/gatehouse-dev/gatehouse/bff/refresh"
-	"github.com/gatehouse-dev/gatehouse/bff/server"
-	"github.com/gatehouse-dev/gatehouse/bff/session"
 	"github.com/gatehouse-dev/gatehouse/shared"
 )
 
@@ -214,7 +214,7 @@ func wireBFF(t *testing.T, cfg childConfig, public *url.URL, idp *fakeidp.Provid
 	}
 	h, err := server.New(server.Config{
 		PublicURL: public, Session: sessions.Middleware,
-		Login: relying.LoginHandler(), Callback: relying.CallbackHandler(), Logout: relying.LogoutHandler(),
+		Login: relying.LoginHandler(), Callback: relying.CallbackHandler(), Logout: relying.LogoutHandler(), LoggedOut: relying.LoggedOutHandler(),
 		BackChannelLogout: relying.BackChannelLogoutHandler(), Me: sessions.MeHandler(), API: api,
 		SPA: http.NotFoundHandler(),
 	})

@@ -9,7 +9,7 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/gatehouse-dev/gatehouse/bff/config"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/config"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/store"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/store/boltstore"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/store/memstore"

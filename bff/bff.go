@@ -1,0 +1,397 @@
+// Package bff is Gatehouse's backend-for-frontend as a library: New returns
+// an http.Handler that a team mounts in its own server (its own mux,
+// middleware and TLS), with its own go-app handler or none.
+//
+// The handler is an OpenID Connect relying party (authorization code flow
+// with PKCE, OpenID Connect Core §3.1 and RFC 7636) that keeps the ID,
+// access and refresh tokens in a server-side session behind an HttpOnly
+// cookie, refreshes them silently (RFC 6749 §6), and proxies the SPA's API
+// calls to upstream APIs with the user's access token (RFC 6750 §2.1). The
+// browser never holds a token. It answers the paths of package shared:
+// /auth/login, /auth/callback, /auth/me, /auth/logout, /auth/logged-out,
+// /auth/backchannel-logout, /api/{route}/…, /healthz and /readyz; every other
+// path goes to Config.SPA, or answers 404 without one.
+//
+// The command bff/cmd/gatehouse is New configured from the environment;
+// the access-token verifier for a team's own Go APIs is package
+// [github.com/gatehouse-dev/gatehouse/bff/accesstoken].
+package bff
+
+import (
+	"context"
+	"crypto"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"time"
+
+	"github.com/gatehouse-dev/gatehouse/bff/internal/apierror"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/config"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/login"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/provider"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/proxy"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/refresh"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/seal"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/server"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/session"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/sessionstore"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/store"
+)
+
+// Defaults of Config.
+const (
+	// DefaultScopes are Config.Scopes' default: an ID token with the
+	// profile and email claims, and a refresh token (offline_access).
+	DefaultScopes = "openid profile email offline_access"
+	// DefaultRefreshSkew is Config.RefreshSkew's default: 60 seconds.
+	DefaultRefreshSkew = 60 * time.Second
+	// DefaultSessionIdle is Config.SessionIdle's default: 30 minutes.
+	DefaultSessionIdle = 30 * time.Minute
+	// DefaultSessionMax is Config.SessionMax's default: 12 hours.
+	DefaultSessionMax = 12 * time.Hour
+	// DefaultSessionMaxPerUser is Config.SessionMaxPerUser's default: 10.
+	DefaultSessionMaxPerUser = 10
+	// DefaultProviderTimeout bounds each call to the provider when
+	// Config.HTTPClient is nil: 10 seconds.
+	DefaultProviderTimeout = 10 * time.Second
+)
+
+// Config configures a BFF. Issuer, ClientID, a credential (ClientSecret or
+// ClientKey) and PublicURL are required; every other field has a default.
+type Config struct {
+	// Issuer is the OpenID provider's issuer URL, e.g.
+	// "https://dev-123.okta.com/oauth2/default": https, or http on a
+	// loopback host. Discovery is read at Issuer without a trailing slash +
+	// "/.well-known/openid-configuration" (OpenID Connect Discovery 1.0 §4).
+	Issuer string
+	// ClientID is the OAuth client's id at the provider.
+	ClientID string
+	// ClientSecret is the client's secret, for client_secret_basic or
+	// client_secret_post (RFC 6749 §2.3.1). Never logged.
+	ClientSecret string
+	// ClientKey signs client assertions for private_key_jwt (RFC 7523 §2.2):
+	// an *rsa.PrivateKey of 2048 bits or more (RS256) or an
+	// *ecdsa.PrivateKey on P-256 (ES256). Its public JWK must be registered
+	// at the provider.
+	ClientKey crypto.Signer
+	// ClientAuth forces the client authentication method:
+	// "client_secret_basic", "client_secret_post" or "private_key_jwt".
+	// Default "": chosen from discovery's
+	// token_endpoint_auth_methods_supported.
+	ClientAuth string
+	// Scopes are asked for at sign-in; must contain "openid". Default
+	// DefaultScopes.
+	Scopes []string
+	// AuthParams are added to every authorization request: audience,
+	// resource (RFC 8707), acr_values, prompt, max_age, login_hint,
+	// ui_locales; nothing else. Default none.
+	AuthParams url.Values
+	// PublicURL is the origin browsers use to reach the BFF,
+	// scheme://host[:port]: the redirect URI is PublicURL + /auth/callback,
+	// the post-logout redirect URI PublicURL + /auth/logged-out. Never
+	// derived from a request's Host.
+	PublicURL *url.URL
+	// SPAURL is the SPA's origin when a static host serves it
+	// (scheme://host[:port], another origin of the same site as
+	// PublicURL): return paths after sign-in, the sign-in error page and
+	// the home page after sign-out resolve against it, and it may call
+	// /auth/me and /api/ with credentials (CORS) and sign out. Default
+	// PublicURL: the BFF serves the SPA (Config.SPA).
+	SPAURL *url.URL
+	// AllowedOrigins are further origins (scheme://host[:port]) allowed
+	// what SPAURL is allowed, e.g. a second host name of the SPA. Never
+	// "*". Default none.
+	AllowedOrigins []string
+	// Routes are the API proxy's routes: /api/{Name}/{rest} goes to
+	// Upstream + /{rest} with the user's access token. Default none.
+	Routes []Route
+	// RefreshSkew: an access token expiring within this is refreshed before
+	// it is forwarded. Default DefaultRefreshSkew.
+	RefreshSkew time.Duration
+	// SessionIdle ends a session after this long without activity. Default
+	// DefaultSessionIdle.
+	SessionIdle time.Duration
+	// SessionMax ends a session this long after sign-in whatever the
+	// activity, and never later than the refresh token's life. Default
+	// DefaultSessionMax.
+	SessionMax time.Duration
+	// SessionMaxPerUser caps one user's sessions; a new sign-in ends the
+	// oldest. Default DefaultSessionMaxPerUser.
+	SessionMaxPerUser int
+	// SessionStore names where sessions live: "memory" (the default; they
+	// end with the process), "file:<path>" (a bbolt file; one process), or
+	// "redis://[user:password@]host:port/db" / "rediss://…" (shared by
+	// replicas; the server must not evict keys).
+	SessionStore string
+	// SessionKeys seal sessions and pending sign-ins (AES-256-GCM): 32-byte
+	// keys, newest first; older ones still open what they sealed. Required
+	// for the file and Redis stores; with memory and none, a random key
+	// lives as long as the process. Never logged.
+	SessionKeys [][]byte
+	// SPA serves every path that is not the BFF's own (the app's pages, its
+	// WASM). Default nil: those paths answer 404 (the app is on a static
+	// host).
+	SPA http.Handler
+	// HTTPClient calls the provider. Default: a client with a
+	// DefaultProviderTimeout time-out.
+	HTTPClient *http.Client
+	// Log receives one line per request, sign-in, sign-out and failure;
+	// never a token, a code or a secret. Default slog.Default().
+	Log *slog.Logger
+
+	// Set by this package's tests (export_test.go) only.
+	store store.Store
+	now   func() time.Time
+}
+
+// Route is one upstream API the BFF proxies to (Config.Routes).
+type Route struct {
+	// Name is the path segment after /api/: lower-case letters, digits and
+	// '-', at most 63 characters.
+	Name string
+	// Upstream is an absolute http or https URL without credentials, query
+	// or fragment.
+	Upstream *url.URL
+}
+
+// BFF is a running backend-for-frontend: an http.Handler. Close it when the
+// server that mounts it has stopped.
+type BFF struct {
+	handler  http.Handler
+	sessions *session.Manager
+	provider *provider.Provider
+	closer   io.Closer // the store New opened, or nil
+	log      *slog.Logger
+}
+
+// New checks cfg, opens the session store, reads the provider's discovery
+// document and keys (bounded by ctx), and returns the BFF. It fails, with
+// an error naming the field, on a bad or missing field, a store that cannot
+// be opened, or a provider that cannot be used (unreachable, another
+// issuer, no PKCE S256, no usable signing key). What the provider says will
+// not work (no end_session_endpoint, no refresh tokens, …) is logged as a
+// warning, not a failure.
+func New(ctx context.Context, cfg Config) (*BFF, error) {
+	if err := cfg.defaults(); err != nil {
+		return nil, err
+	}
+	b := &BFF{log: cfg.Log}
+	st := cfg.store
+	if st == nil {
+		parsed, err := config.ParseStore(cfg.SessionStore)
+		if err != nil {
+			return nil, fmt.Errorf("bff: Config.SessionStore: %w", err)
+		}
+		if parsed.Kind != config.StoreMemory && len(cfg.SessionKeys) == 0 {
+			return nil, fmt.Errorf("bff: Config.SessionKeys: the %s store needs keys to seal sessions", parsed.Kind)
+		}
+		opened, err := sessionstore.Open(ctx, parsed, cfg.Log)
+		if err != nil {
+			return nil, fmt.Errorf("bff: Config.SessionStore: %w", err)
+		}
+		st, b.closer = opened, opened
+	}
+	ok := false
+	defer func() {
+		if !ok && b.closer != nil {
+			_ = b.closer.Close()
+		}
+	}()
+	keys := seal.NewRandomKeys()
+	if len(cfg.SessionKeys) > 0 {
+		var err error
+		if keys, err = seal.NewKeys(cfg.SessionKeys); err != nil {
+			return nil, fmt.Errorf("bff: Config.SessionKeys: %w", err)
+		}
+	}
+	sessions, err := session.New(session.Config{
+		Store: st, Keys: keys, Now: cfg.now,
+		IdleTimeout: cfg.SessionIdle, MaxLifetime: cfg.SessionMax, MaxPerUser: cfg.SessionMaxPerUser,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bff: %w", err)
+	}
+	b.sessions = sessions
+
+	var clientKey *provider.ClientKey
+	if cfg.ClientKey != nil {
+		if clientKey, err = provider.NewClientKey(cfg.ClientKey); err != nil {
+			return nil, fmt.Errorf("bff: Config.ClientKey: %w", err)
+		}
+	}
+	idp, err := provider.Discover(ctx, provider.Config{
+		Issuer:       cfg.Issuer,
+		ClientID:     cfg.ClientID,
+		ClientSecret: cfg.ClientSecret,
+		ClientKey:    clientKey,
+		ClientAuth:   cfg.ClientAuth,
+		RedirectURL:  cfg.PublicURL.String() + "/auth/callback",
+		Scopes:       cfg.Scopes,
+		AuthParams:   cfg.AuthParams,
+		HTTPClient:   cfg.HTTPClient,
+		Now:          cfg.now,
+		Log:          cfg.Log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bff: Config.Issuer: %w (is the issuer URL right, and is the provider reachable?)", err)
+	}
+	b.provider = idp
+	b.logProvider(clientKey)
+
+	rp, err := login.New(login.Config{
+		Provider: idp, PublicURL: cfg.PublicURL, SPAURL: cfg.SPAURL, Sessions: sessions, Keys: keys, Store: st, Now: cfg.now, Log: cfg.Log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bff: %w", err)
+	}
+	tokens, err := refresh.New(refresh.Config{Provider: idp, Sessions: sessions, Skew: cfg.RefreshSkew, Now: cfg.now, Log: cfg.Log})
+	if err != nil {
+		return nil, fmt.Errorf("bff: %w", err)
+	}
+	routes := make([]proxy.Route, len(cfg.Routes))
+	for i, r := range cfg.Routes {
+		routes[i] = proxy.Route{Name: r.Name, Upstream: r.Upstream}
+	}
+	api, err := proxy.New(proxy.Config{Routes: routes, Tokens: tokens})
+	if err != nil {
+		return nil, fmt.Errorf("bff: Config.Routes: %w", err)
+	}
+	spa := cfg.SPA
+	if spa == nil {
+		spa = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			apierror.Write(w, r, apierror.ErrNotFound)
+		})
+	}
+	b.handler, err = server.New(server.Config{
+		PublicURL:         cfg.PublicURL,
+		Session:           sessions.Middleware,
+		Login:             rp.LoginHandler(),
+		Callback:          rp.CallbackHandler(),
+		Logout:            rp.LogoutHandler(),
+		LoggedOut:         rp.LoggedOutHandler(),
+		BackChannelLogout: rp.BackChannelLogoutHandler(),
+		Me:                sessions.MeHandler(),
+		API:               api,
+		SPA:               spa,
+		AllowedOrigins:    cfg.origins(),
+		Ready: func(ctx context.Context) error {
+			if p, ok := st.(store.Pinger); ok {
+				if err := p.Ping(ctx); err != nil {
+					return fmt.Errorf("session store: %w", err)
+				}
+			}
+			return idp.Ready(ctx)
+		},
+		Log: cfg.Log,
+		Now: cfg.now,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bff: %w", err)
+	}
+	ok = true
+	return b, nil
+}
+
+// defaults fills in cfg's defaults and checks the required fields.
+func (cfg *Config) defaults() error {
+	switch {
+	case cfg.Issuer == "":
+		return errors.New("bff: Config.Issuer is required")
+	case cfg.ClientID == "":
+		return errors.New("bff: Config.ClientID is required")
+	case cfg.ClientSecret == "" && cfg.ClientKey == nil:
+		return errors.New("bff: Config.ClientSecret or Config.ClientKey is required")
+	case cfg.PublicURL == nil || cfg.PublicURL.Host == "" || cfg.PublicURL.Path != "" && cfg.PublicURL.Path != "/":
+		return errors.New("bff: Config.PublicURL must be an origin, scheme://host[:port]")
+	}
+	cfg.PublicURL = &url.URL{Scheme: cfg.PublicURL.Scheme, Host: cfg.PublicURL.Host}
+	if cfg.SPAURL == nil {
+		cfg.SPAURL = cfg.PublicURL
+	}
+	if cfg.SPAURL.Host == "" || cfg.SPAURL.Path != "" && cfg.SPAURL.Path != "/" {
+		return errors.New("bff: Config.SPAURL must be an origin, scheme://host[:port]")
+	}
+	cfg.SPAURL = &url.URL{Scheme: cfg.SPAURL.Scheme, Host: cfg.SPAURL.Host}
+	for _, o := range cfg.AllowedOrigins {
+		if u, err := url.Parse(o); err != nil || u.Scheme == "" || u.Host == "" || u.Path != "" || o == "*" {
+			return fmt.Errorf("bff: Config.AllowedOrigins: %q is not an origin, scheme://host[:port]", o)
+		}
+	}
+	if len(cfg.Scopes) == 0 {
+		cfg.Scopes = []string{"openid", "profile", "email", "offline_access"}
+	}
+	if cfg.RefreshSkew == 0 {
+		cfg.RefreshSkew = DefaultRefreshSkew
+	}
+	if cfg.SessionIdle == 0 {
+		cfg.SessionIdle = DefaultSessionIdle
+	}
+	if cfg.SessionMax == 0 {
+		cfg.SessionMax = DefaultSessionMax
+	}
+	if cfg.SessionMaxPerUser == 0 {
+		cfg.SessionMaxPerUser = DefaultSessionMaxPerUser
+	}
+	if cfg.SessionStore == "" {
+		cfg.SessionStore = config.StoreMemory
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{Timeout: DefaultProviderTimeout}
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.now == nil {
+		cfg.now = time.Now
+	}
+	return nil
+}
+
+// origins returns the SPA origins other than the BFF's own: SPAURL when it
+// differs from PublicURL, and AllowedOrigins.
+func (cfg *Config) origins() []string {
+	var o []string
+	if spa := cfg.SPAURL.String(); spa != cfg.PublicURL.String() {
+		o = append(o, spa)
+	}
+	for _, a := range cfg.AllowedOrigins {
+		if !slices.Contains(o, a) {
+			o = append(o, a)
+		}
+	}
+	return o
+}
+
+// logProvider logs how the BFF authenticates at the provider (with the
+// public JWK of a private_key_jwt key, to register), and each warning of
+// what will not work with this provider.
+func (b *BFF) logProvider(key *provider.ClientKey) {
+	attrs := []any{"method", b.provider.ClientAuth, "issuer", b.provider.Issuer}
+	if key != nil {
+		if jwk, err := key.PublicJWK().MarshalJSON(); err == nil {
+			attrs = append(attrs, "kid", key.KeyID(), "public_jwk", string(jwk))
+		}
+	}
+	b.log.Info("client authentication", attrs...)
+	for _, w := range b.provider.Warnings {
+		b.log.Warn("provider: "+w.Text, "feature", w.Feature, "issuer", b.provider.Issuer)
+	}
+}
+
+// ServeHTTP serves the BFF's paths, and the SPA's.
+func (b *BFF) ServeHTTP(w http.ResponseWriter, r *http.Request) { b.handler.ServeHTTP(w, r) }
+
+// Close stores the refreshed tokens still waiting for the session store
+// (bounded by ctx), then closes the store New opened. Call it after the
+// server that mounts the BFF has drained its requests.
+func (b *BFF) Close(ctx context.Context) error {
+	err := b.sessions.Close(ctx)
+	if b.closer != nil {
+		err = errors.Join(err, b.closer.Close())
+	}
+	return err
+}

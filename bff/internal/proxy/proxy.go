@@ -1,0 +1,241 @@
+// Package proxy forwards the SPA's API calls, /api/{route}/{rest}, to the
+// route's upstream with the signed-in user's access token as a bearer token
+// (RFC 6750 §2.1), the token-mediating part of the BFF pattern
+// (draft-ietf-oauth-browser-based-apps §6.1).
+//
+// It is an httputil.ReverseProxy with Rewrite only. Routes are an allow-list;
+// no request path can leave its route's upstream; the browser's Cookie and
+// Authorization headers never reach an upstream, and an upstream's
+// Set-Cookie never reaches the browser.
+package proxy
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gatehouse-dev/gatehouse/bff/internal/apierror"
+	"github.com/gatehouse-dev/gatehouse/shared"
+)
+
+// TokenSource gives the access token to send upstream for a request. It is
+// called once per proxied request, with the request that came from the
+// browser (and its session context). An error is answered with
+// apierror.Write: return an *apierror.Error such as
+// apierror.ErrUnauthenticated to choose the code. Implementations must be
+// safe for concurrent use.
+type TokenSource interface {
+	AccessToken(r *http.Request) (string, error)
+}
+
+// Route is one allow-listed upstream.
+type Route struct {
+	// Name is the path segment after /api/.
+	Name string
+	// Upstream is an absolute http(s) URL; its path is a prefix of every
+	// forwarded path.
+	Upstream *url.URL
+}
+
+// Config configures a Proxy. Routes and Tokens are required.
+type Config struct {
+	Routes []Route
+	Tokens TokenSource
+	// Transport sends the upstream requests. Default: a clone of
+	// http.DefaultTransport whose idle pool keeps 64 connections per host
+	// (the default 2 makes a busy proxy open a connection per request).
+	Transport http.RoundTripper
+	// Log receives upstream failures. Default slog.Default().
+	Log *slog.Logger
+}
+
+// allowedMethods are the methods forwarded. CONNECT, TRACE and OPTIONS are
+// refused with 405.
+var allowedMethods = map[string]bool{
+	http.MethodGet: true, http.MethodHead: true, http.MethodPost: true,
+	http.MethodPut: true, http.MethodPatch: true, http.MethodDelete: true,
+}
+
+// Proxy is the /api/ handler.
+type Proxy struct {
+	routes map[string]*url.URL
+	tokens TokenSource
+	rp     *httputil.ReverseProxy
+	log    *slog.Logger
+}
+
+// New checks cfg and returns a Proxy.
+func New(cfg Config) (*Proxy, error) {
+	if cfg.Tokens == nil {
+		return nil, errors.New("proxy: Config.Tokens is required")
+	}
+	p := &Proxy{routes: make(map[string]*url.URL, len(cfg.Routes)), tokens: cfg.Tokens, log: cfg.Log}
+	if p.log == nil {
+		p.log = slog.Default()
+	}
+	for _, rt := range cfg.Routes {
+		u := rt.Upstream
+		if rt.Name == "" || strings.Contains(rt.Name, "/") {
+			return nil, fmt.Errorf("proxy: route name %q is empty or has a slash", rt.Name)
+		}
+		if u == nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
+			return nil, fmt.Errorf("proxy: route %q: upstream must be an absolute http(s) URL without a query", rt.Name)
+		}
+		if _, dup := p.routes[rt.Name]; dup {
+			return nil, fmt.Errorf("proxy: route %q is listed twice", rt.Name)
+		}
+		p.routes[rt.Name] = u
+	}
+	transport := cfg.Transport
+	if transport == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConns = 256
+		t.MaxIdleConnsPerHost = 64
+		t.ResponseHeaderTimeout = 60 * time.Second
+		transport = t
+	}
+	p.rp = &httputil.ReverseProxy{
+		Rewrite:        p.rewrite,
+		Transport:      transport,
+		ModifyResponse: modifyResponse,
+		ErrorHandler:   p.upstreamError,
+		BufferPool:     copyBuffers{},
+	}
+	return p, nil
+}
+
+// copyBuffers lends ReverseProxy the buffers it copies answers through.
+// Without a pool it allocates 32 KiB per request, which costs a busy BFF
+// more in garbage collection than anything else it does per request
+// (BenchmarkProxy in bff/internal/proxybench).
+type copyBuffers struct{}
+
+var copyBufferPool = sync.Pool{New: func() any { return new([32 << 10]byte) }}
+
+func (copyBuffers) Get() []byte { return copyBufferPool.Get().(*[32 << 10]byte)[:] }
+
+func (copyBuffers) Put(b []byte) {
+	if cap(b) == 32<<10 {
+		copyBufferPool.Put((*[32 << 10]byte)(b[:32<<10]))
+	}
+}
+
+// outbound is what ServeHTTP decided, handed to rewrite through the request
+// context.
+type outbound struct {
+	upstream *url.URL
+	path     string // escaped path below the upstream
+	token    string
+	inbound  string // the browser's path, for logs
+}
+
+type outboundKey struct{}
+
+// ServeHTTP forwards /api/{route}/{rest}. It answers 404 route_not_found for
+// an unknown route, 400 bad_request for a path that tries to leave its route
+// (dot segments, encoded slashes or backslashes), 405 for a method outside
+// GET, HEAD, POST, PUT, PATCH, DELETE, the TokenSource's error when there is
+// no usable session, and 502 upstream_unavailable when the upstream does not
+// answer. The CSRF check runs before it (package csrf).
+func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	name, rest, err := splitPath(r.URL.EscapedPath())
+	if err != nil {
+		apierror.Write(w, r, err)
+		return
+	}
+	upstream, ok := p.routes[name]
+	if !ok {
+		apierror.Write(w, r, apierror.New(shared.CodeRouteNotFound, "No API route is configured under /api/"+name+"."))
+		return
+	}
+	if !allowedMethods[r.Method] {
+		w.Header().Set("Allow", "GET, HEAD, POST, PUT, PATCH, DELETE")
+		apierror.Write(w, r, apierror.New(shared.CodeMethodNotAllowed, "This method is not forwarded to APIs."))
+		return
+	}
+	token, err := p.tokens.AccessToken(r)
+	if err != nil {
+		apierror.Write(w, r, err)
+		return
+	}
+	out := &outbound{upstream: upstream, path: rest, token: token, inbound: r.URL.Path}
+	p.rp.ServeHTTP(w, r.WithContext(contextWith(r, out)))
+}
+
+// splitPath splits "/api/{route}/{rest}" (escaped) into the route name and
+// the escaped rest, which starts with "/". It refuses dot segments and
+// encoded "/" or "\" in any segment, and empty segments but a trailing one,
+// so no path can escape the upstream's path prefix.
+func splitPath(escaped string) (name, rest string, err error) {
+	bad := apierror.New(shared.CodeBadRequest, "The API path is not allowed.")
+	tail, ok := strings.CutPrefix(escaped, shared.PathAPIPrefix)
+	if !ok {
+		return "", "", bad
+	}
+	name, rest, _ = strings.Cut(tail, "/")
+	rest = "/" + rest
+	if name == "" {
+		return "", "", apierror.New(shared.CodeRouteNotFound, "No API route is named in the path.")
+	}
+	segs := strings.Split(tail, "/")
+	for i, seg := range segs {
+		dec, err := url.PathUnescape(seg)
+		if err != nil || dec == "." || dec == ".." || strings.ContainsAny(dec, "/\\") || strings.ContainsRune(dec, 0) ||
+			(dec == "" && i != len(segs)-1) {
+			return "", "", bad
+		}
+	}
+	return name, rest, nil
+}
+
+func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
+	out := fromContext(pr.In)
+	// Only the path below the route reaches the upstream; SetURL joins it
+	// onto the upstream's own path.
+	pr.Out.URL.RawPath = out.path
+	pr.Out.URL.Path, _ = url.PathUnescape(out.path)
+	if pr.Out.URL.Path == pr.Out.URL.RawPath {
+		pr.Out.URL.RawPath = ""
+	}
+	pr.SetURL(out.upstream)
+	pr.SetXForwarded()
+
+	h := pr.Out.Header
+	h.Del("Cookie")
+	h.Del("Authorization")
+	h.Del("Proxy-Authorization")
+	h.Del(shared.HeaderCSRF)
+	h.Set("Authorization", "Bearer "+out.token)
+}
+
+// modifyResponse keeps upstream cookies away from the browser, and the
+// answer out of caches: the BFF's own Cache-Control: no-store (set by the
+// server for every /api/ answer) is the only one that reaches the browser.
+func modifyResponse(resp *http.Response) error {
+	resp.Header.Del("Set-Cookie")
+	resp.Header.Del("Set-Cookie2")
+	resp.Header.Del("Cache-Control")
+	resp.Header.Del("Expires")
+	return nil
+}
+
+func (p *Proxy) upstreamError(w http.ResponseWriter, r *http.Request, err error) {
+	if r.Context().Err() != nil {
+		return // the browser went away
+	}
+	var ne net.Error
+	msg := "The API did not answer. Try again in a moment."
+	if errors.As(err, &ne) && ne.Timeout() {
+		msg = "The API took too long to answer. Try again in a moment."
+	}
+	out := fromContext(r)
+	apierror.Write(w, r, apierror.Wrap(shared.CodeUpstreamUnavailable, msg,
+		fmt.Errorf("proxy: %s %s (upstream %s): %w", r.Method, out.inbound, out.upstream.Redacted(), err)))
+}
