@@ -178,8 +178,11 @@ func TestGuardThroughStoreOutage(t *testing.T) {
 		notWant []string
 	}{
 		{
-			name:    "navigated, check answered 503 session_store_unavailable",
-			do:      func() { k.bff.answerMe(http.StatusServiceUnavailable, shared.CodeSessionStoreUnavailable); g.watch(k.ctx(0)) },
+			name: "navigated, check answered 503 session_store_unavailable",
+			do: func() {
+				k.bff.answerMe(http.StatusServiceUnavailable, shared.CodeSessionStoreUnavailable)
+				g.watch(k.ctx(0))
+			},
 			want:    []string{"Could not check your session", "said by the BFF", "Try again"},
 			notWant: []string{"Sign in", "Taking you to sign-in", "Your session has ended", "Welcome"},
 		},

@@ -39,18 +39,18 @@ type Texts struct {
 	SessionEndsIn func(left time.Duration) string
 
 	// [Message]'s sentences for errors whose answer did not say more.
-	SessionExpiredMessage          string // 401 session_expired
-	NotSignedInMessage             string // any other 401
-	ProviderUnavailableMessage     string // 503 provider_unavailable
-	SessionStoreUnavailableMessage string // 503 session_store_unavailable
-	RefusedMessage                 string // 403
-	NotFoundMessage                string // 404
-	RateLimitedMessage             string // 429
-	ServerErrorMessage             string // 5xx
+	SessionExpiredMessage          string                  // 401 session_expired
+	NotSignedInMessage             string                  // any other 401
+	ProviderUnavailableMessage     string                  // 503 provider_unavailable
+	SessionStoreUnavailableMessage string                  // 503 session_store_unavailable
+	RefusedMessage                 string                  // 403
+	NotFoundMessage                string                  // 404
+	RateLimitedMessage             string                  // 429
+	ServerErrorMessage             string                  // 5xx
 	StatusMessage                  func(status int) string // any other status
-	TimeoutMessage                 string // no answer in time
-	NoAnswerMessage                string // no answer at all (ErrNoAnswer)
-	UnreadableMessage              string // an answer that was not the expected JSON
+	TimeoutMessage                 string                  // no answer in time
+	NoAnswerMessage                string                  // no answer at all (ErrNoAnswer)
+	UnreadableMessage              string                  // an answer that was not the expected JSON
 
 	// The [LoginError] page.
 	LoginErrorTitle string // "Sign-in failed"
