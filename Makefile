@@ -9,6 +9,10 @@
 #   make bin/zitadel-op  the e2e suite's second OpenID provider (zitadel/oidc's
 #                example provider, a Go module of its own in e2e/zitadel-op);
 #                `make e2e` builds it.
+#   make static  the demo app as a static website in static/site, for a
+#                static host on another origin than the BFF:
+#                make static BFF_URL=https://bff.example.com SPA_URL=https://app.example.com
+#                (defaults http://localhost:8080 and http://localhost:8000).
 #   make bench   the Go benchmarks.
 #
 # Needs Go and Node; installs the npm packages on first use, and Debian's
@@ -27,7 +31,13 @@ WEB_SOURCES := $(shell find web shared -name '*.go' -not -name '*_test.go') $(sh
 NODE_MODULES := e2e/node_modules/.package-lock.json
 ZITADEL_OP_SOURCES := $(wildcard e2e/zitadel-op/*.go) e2e/zitadel-op/go.mod e2e/zitadel-op/go.sum
 
-.PHONY: all build run test vet gotest e2e deps chromium redis bench clean
+# make static: where the BFF is, where the site will be served, and where it
+# is written (replaced as a whole).
+BFF_URL ?= http://localhost:8080
+SPA_URL ?= http://localhost:8000
+SITE ?= static/site
+
+.PHONY: all build run test vet gotest e2e deps chromium redis bench clean static
 
 all: build
 
@@ -40,6 +50,16 @@ bin/gatehouse: $(GO_SOURCES)
 bin/demo-api: $(GO_SOURCES)
 	@echo "building the demo API (bin/demo-api)"
 	$(GO) build -trimpath -o $@ ./bff/cmd/demo-api
+
+# The static-site generator (web/demo/cmd/static); the e2e project "static"
+# runs it too.
+bin/static-site: $(GO_SOURCES)
+	@echo "building the static-site generator (bin/static-site)"
+	$(GO) build -trimpath -o $@ ./web/demo/cmd/static
+
+static: bin/static-site $(WASM).br
+	@echo "writing the static site ($(SITE)) for the BFF at $(BFF_URL)"
+	bin/static-site -bff '$(BFF_URL)' -spa '$(SPA_URL)' -o '$(SITE)'
 
 # A nested module: the gatehouse module does not depend on zitadel/oidc.
 bin/zitadel-op: $(ZITADEL_OP_SOURCES)
@@ -98,7 +118,7 @@ redis:
 	  fi; \
 	fi
 
-e2e: deps build bin/zitadel-op chromium redis
+e2e: deps build bin/zitadel-op bin/static-site chromium redis
 	cd e2e && npx playwright test
 
 test: vet gotest e2e
@@ -112,4 +132,4 @@ bench: redis
 	cd bff/accesstoken/oktacompare && $(GO) test -run '^$$' -bench . -benchmem ./...
 
 clean:
-	rm -rf bin $(WASM) $(WASM).br $(WASM).gz e2e/test-results e2e/playwright-report
+	rm -rf bin $(WASM) $(WASM).br $(WASM).gz static/site e2e/test-results e2e/playwright-report e2e/.static-site

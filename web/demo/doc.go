@@ -16,4 +16,8 @@
 //	anything else the not-found page, answered 404 by Handler
 //
 // Nothing about the user is stored in the browser.
+//
+// GenerateStaticWebsite writes the app as a static website instead (command
+// web/demo/cmd/static, `make static`), for a static host on another origin
+// than the BFF: the BFF's origin is built into app.js.
 package demo

@@ -40,6 +40,13 @@ type HandlerConfig struct {
 	// Domain is the host (and port) people reach the app at, e.g.
 	// "app.example.com", for the pages' og:url metadata. Optional.
 	Domain string
+
+	// BFFURL is the BFF's origin, "https://bff.example.com", when the app is
+	// on another origin than the BFF (a static host, see
+	// GenerateStaticWebsite); empty when the BFF serves the app. Handler
+	// passes it to the app in go-app's Handler.Env, and Register hands it to
+	// the sign-in kit (auth.Config.BaseURL) when the app starts.
+	BFFURL string
 }
 
 // Handler returns the handler that serves the app: the prerendered pages of
@@ -55,6 +62,17 @@ type HandlerConfig struct {
 // kit's (auth.ServiceWorkerTemplate), which never answers for the BFF. It
 // panics if cfg.Version is empty.
 func Handler(cfg HandlerConfig) http.Handler {
+	h := newAppHandler(cfg)
+	known := make(map[string]bool, len(routes))
+	for _, r := range routes {
+		known[r.path] = true
+	}
+	return pages{app: h, version: cfg.Version, routes: known}
+}
+
+// newAppHandler is go-app's handler of the app, as Handler and
+// GenerateStaticWebsite configure it. It panics if cfg.Version is empty.
+func newAppHandler(cfg HandlerConfig) *app.Handler {
 	if cfg.Version == "" {
 		panic("demo: HandlerConfig.Version is required (a content hash of the WASM build)")
 	}
@@ -87,11 +105,11 @@ func Handler(cfg HandlerConfig) http.Handler {
 	if cfg.WasmSize > 0 {
 		h.WasmContentLength = strconv.FormatInt(cfg.WasmSize, 10)
 	}
-	known := make(map[string]bool, len(routes))
-	for _, r := range routes {
-		known[r.path] = true
+	if cfg.BFFURL != "" {
+		// app.js carries it; app.Getenv reads it in the browser (Register).
+		h.Env = map[string]string{envBFFURL: cfg.BFFURL}
 	}
-	return pages{app: h, version: cfg.Version, routes: known}
+	return h
 }
 
 // goAppFiles are the paths go-app's handler answers with a file of its own.

@@ -313,3 +313,15 @@ func TestFilesAreNotPages(t *testing.T) {
 		}
 	}
 }
+
+// HandlerConfig.BFFURL reaches the app through go-app's Env in app.js
+// (Register reads it in the browser); without it app.js names no BFF.
+func TestAppJSBFFURL(t *testing.T) {
+	if _, _, js := get(t, newTestHandler(t), "/app.js"); strings.Contains(js, envBFFURL) {
+		t.Errorf("app.js names %s without HandlerConfig.BFFURL", envBFFURL)
+	}
+	h := Handler(HandlerConfig{Version: testVersion, StaticDir: t.TempDir(), BFFURL: "https://bff.example.com"})
+	if _, _, js := get(t, h, "/app.js"); !strings.Contains(js, `"`+envBFFURL+`":"https://bff.example.com"`) {
+		t.Errorf("app.js lacks %s = https://bff.example.com", envBFFURL)
+	}
+}

@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"fmt"
 	"sync"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -46,14 +47,28 @@ const notFoundPattern = "^/[^\"\\\\<>`\\s\\x00-\\x1f\\x7f]*$"
 
 var registerOnce sync.Once
 
-// Register configures the sign-in kit (same origin as the BFF) and registers
-// the app's routes with go-app. Call it once before app.RunWhenOnBrowser in
-// the WASM main, and once in the server before serving Handler (go-app
-// prerenders pages on the server). Calling it again does nothing.
+// envBFFURL is the name under which Handler passes HandlerConfig.BFFURL to
+// the app (go-app's Handler.Env, read with app.Getenv).
+const envBFFURL = "GATEHOUSE_BFF_URL"
+
+// Register configures the sign-in kit and registers the app's routes with
+// go-app. Call it once before app.RunWhenOnBrowser in the WASM main, and
+// once in the server before serving Handler (go-app prerenders pages on the
+// server). Calling it again does nothing.
+//
+// In the browser, the kit's BFF is the origin Handler was given
+// (HandlerConfig.BFFURL, the app on a static host), or else the page's own
+// origin. On the server it is the page's own origin; GenerateStaticWebsite
+// sets its own.
 func Register() {
 	registerOnce.Do(func() {
-		if err := auth.Register(auth.Config{}); err != nil {
-			panic(err) // an empty Config never fails
+		var bffURL string
+		if app.IsClient {
+			bffURL = app.Getenv(envBFFURL)
+		}
+		if err := auth.Register(auth.Config{BaseURL: bffURL}); err != nil {
+			// GenerateStaticWebsite checked the URL it wrote into app.js.
+			panic(fmt.Sprintf("demo: the BFF URL the app was built with: %v", err))
 		}
 		for _, r := range routes {
 			app.Route(r.path, r.page)

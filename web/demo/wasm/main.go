@@ -3,7 +3,10 @@
 //
 //	GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -o static/web/app.wasm ./web/demo/wasm
 //
-// and served by the BFF (demo.Handler). On other platforms it does nothing.
+// and served by the BFF (demo.Handler), or by a static host
+// (demo.GenerateStaticWebsite, `make static`): then app.js tells it the BFF's
+// origin, which demo.Register hands to the sign-in kit. On other platforms it
+// does nothing.
 package main
 
 import (
