@@ -73,13 +73,71 @@ export const BALANCER_ORIGIN = `http://localhost:${BALANCER_PORT}`;
 /** The ports of the replicas sessions.spec.ts starts. */
 export const REPLICA_PORTS = [port(8181), port(8182), port(8184), port(8185)] as const;
 
+// The static-host deployment (the Playwright project "static", tests/static.spec.ts): the demo app
+// as `make static` writes it, served by a plain static file server (static-server.mjs) at
+// STATIC_APP_ORIGIN, and a third BFF, the same binary, at STATIC_BFF_ORIGIN. The two are one site,
+// gatehouse.localhost (the BFF's session cookie is SameSite=Strict), and two origins. Chromium
+// resolves every *.localhost name to loopback (RFC 6761 §6.3) and treats http://*.localhost as a
+// secure context, so the BFF's __Host- cookies work over plain http there.
+
+/** One site, two labels: app.gatehouse.localhost and bff.gatehouse.localhost. */
+export const STATIC_SITE = 'gatehouse.localhost';
+export const STATIC_APP_PORT = port(8188);
+export const STATIC_APP_ORIGIN = `http://app.${STATIC_SITE}:${STATIC_APP_PORT}`;
+export const STATIC_BFF_PORT = port(8189);
+export const STATIC_BFF_ORIGIN = `http://bff.${STATIC_SITE}:${STATIC_BFF_PORT}`;
+/**
+ * Pages of the attacker's, served by the same static server: on another site (evil.localhost is
+ * a registrable domain of its own), and on the app's own site (a sibling subdomain the attacker
+ * controls, which the session cookie's SameSite=Strict does not keep out).
+ */
+export const EVIL_CROSS_SITE_ORIGIN = `http://evil.localhost:${STATIC_APP_PORT}`;
+export const EVIL_SAME_SITE_ORIGIN = `http://evil.${STATIC_SITE}:${STATIC_APP_PORT}`;
+/** Where the e2e run writes the static site (git-ignored); relative to e2e/. */
+export const STATIC_SITE_DIR = '.static-site';
+
+/**
+ * The headers the static server sends with the app's files: those README.md's "On a static host"
+ * section asks a static host to send. The Content-Security-Policy is the BFF's own page policy
+ * (bff/internal/server/headers.go) with the BFF's origin added where the app reaches it, its
+ * fetches (connect-src) and the sign-out form (form-action), and the provider's origin, where the
+ * BFF's 303 sends that form on (Chromium checks form-action on a form's redirects too: without it,
+ * tests/static.spec.ts's sign-out stops at the BFF). Referrer-Policy must let that POST carry the
+ * app's Origin to the BFF: "no-referrer" and "same-origin" make a cross-origin form send
+ * "Origin: null" (the Fetch Standard, "append a request `Origin` header"), which the BFF refuses.
+ */
+export function staticHostHeaders(bffOrigin: string, providerOrigin: string): Record<string, string> {
+  return {
+    'Content-Security-Policy': "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
+      + `img-src 'self' data:; connect-src 'self' ${bffOrigin}; worker-src 'self'; manifest-src 'self'; `
+      + `frame-ancestors 'none'; base-uri 'self'; form-action ${bffOrigin} ${providerOrigin}; object-src 'none'`,
+    'X-Content-Type-Options': 'nosniff',
+    'X-Frame-Options': 'DENY',
+    'Referrer-Policy': 'strict-origin-when-cross-origin',
+    'Cross-Origin-Opener-Policy': 'same-origin',
+    'Cross-Origin-Resource-Policy': 'same-origin',
+    'Permissions-Policy': 'camera=(), microphone=(), geolocation=(), payment=()',
+    'Cache-Control': 'no-cache',
+  };
+}
+
+/** The static server's environment (static-server.mjs): its address and its sites, by Host. */
+export const staticServerEnv: Record<string, string> = {
+  STATIC_ADDR: `127.0.0.1:${STATIC_APP_PORT}`,
+  STATIC_SITES: JSON.stringify({
+    [`app.${STATIC_SITE}:${STATIC_APP_PORT}`]: { root: STATIC_SITE_DIR, headers: staticHostHeaders(STATIC_BFF_ORIGIN, IDP_ORIGIN) },
+    [`evil.localhost:${STATIC_APP_PORT}`]: { root: 'evil' },
+    [`evil.${STATIC_SITE}:${STATIC_APP_PORT}`]: { root: 'evil' },
+  }),
+};
+
 /** The dev IdP's environment for e2e runs (see idp/README.md). */
 export const idpEnv: Record<string, string> = {
   IDP_ISSUER,
   IDP_CLIENT_ID,
   IDP_CLIENT_SECRET,
-  IDP_REDIRECT_URIS: `${REDIRECT_URI} ${BALANCER_ORIGIN}/auth/callback`,
-  IDP_POST_LOGOUT_REDIRECT_URIS: `${POST_LOGOUT_REDIRECT_URI} ${BALANCER_ORIGIN}/auth/logged-out`,
+  IDP_REDIRECT_URIS: `${REDIRECT_URI} ${BALANCER_ORIGIN}/auth/callback ${STATIC_BFF_ORIGIN}/auth/callback`,
+  IDP_POST_LOGOUT_REDIRECT_URIS: `${POST_LOGOUT_REDIRECT_URI} ${BALANCER_ORIGIN}/auth/logged-out ${STATIC_BFF_ORIGIN}/auth/logged-out`,
   IDP_BACKCHANNEL_LOGOUT_URI: `${BFF_ORIGIN}/auth/backchannel-logout`,
 };
 
@@ -103,6 +161,19 @@ export const bffEnv: Record<string, string> = {
   GATEHOUSE_SESSION_KEYS: SESSION_KEYS,
   // Start-up errors and warnings reach the test output; request lines only with E2E_SERVER_LOGS.
   GATEHOUSE_LOG_LEVEL: process.env.E2E_SERVER_LOGS ? 'info' : 'warn',
+};
+
+/**
+ * The static-host BFF's environment: the dev provider's client (its redirect and post-logout URIs
+ * are registered above), the SPA's origin (GATEHOUSE_SPA_URL: the BFF serves no pages, sends the
+ * browser back there, and lets it call with credentials), sessions in memory.
+ */
+export const staticBffEnv: Record<string, string> = {
+  ...bffEnv,
+  GATEHOUSE_ADDR: `127.0.0.1:${STATIC_BFF_PORT}`,
+  GATEHOUSE_PUBLIC_URL: STATIC_BFF_ORIGIN,
+  GATEHOUSE_SPA_URL: STATIC_APP_ORIGIN,
+  GATEHOUSE_SESSION_STORE: 'memory',
 };
 
 /** The dev users (idp/accounts.mjs). */

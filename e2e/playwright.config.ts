@@ -2,7 +2,8 @@ import { defineConfig, devices } from '@playwright/test';
 
 import {
   BFF_PORT, bffEnv, DEMO_API_ADDR, demoApiEnv, IDP_DISCOVERY_URL, idpEnv, REDIS_PORT,
-  ZITADEL_BFF_ORIGIN, ZITADEL_BFF_PORT, ZITADEL_DISCOVERY_URL, zitadelBffEnv, zitadelEnv,
+  STATIC_APP_ORIGIN, STATIC_APP_PORT, STATIC_BFF_ORIGIN, STATIC_BFF_PORT, STATIC_SITE_DIR, staticBffEnv,
+  staticServerEnv, ZITADEL_BFF_ORIGIN, ZITADEL_BFF_PORT, ZITADEL_DISCOVERY_URL, zitadelBffEnv, zitadelEnv,
 } from './env';
 import type { ProjectOptions } from './tests/fixtures';
 
@@ -13,8 +14,10 @@ import type { ProjectOptions } from './tests/fixtures';
 //
 // Two providers: the dev provider (idp/, an Okta look-alike) behind the run's main BFF, for the
 // project "chromium"; and zitadel/oidc's example OpenID provider (zitadel-op/) behind a second BFF
-// of its own, the same binary, for the project "zitadel". Every server starts whichever project
-// runs.
+// of its own, the same binary, for the project "zitadel". The project "static" has the demo app
+// as a static website (`make static`'s generator, bin/static-site, writes it at start-up) on a plain
+// static file server (static-server.mjs), and a third BFF on another origin of the same site. Every
+// server starts whichever project runs.
 const logs = process.env.E2E_SERVER_LOGS ? ('pipe' as const) : ('ignore' as const);
 const webServer = [
   {
@@ -90,6 +93,32 @@ const webServer = [
     stderr: 'pipe' as const,
     gracefulShutdown: { signal: 'SIGTERM' as const, timeout: 5_000 },
   },
+  {
+    // The static host: first the site, for the static-host BFF's origin (bin/static-site, about a
+    // second), then the file server in the shell's place (exec), so that Playwright stops it by PID.
+    name: 'static host',
+    command: `../bin/static-site -static ../static -bff ${STATIC_BFF_ORIGIN} -spa ${STATIC_APP_ORIGIN} -o ${STATIC_SITE_DIR}`
+      + ' && exec node static-server.mjs',
+    port: STATIC_APP_PORT,
+    env: staticServerEnv,
+    reuseExistingServer: false,
+    timeout: 30_000,
+    stdout: logs,
+    stderr: 'pipe' as const,
+    gracefulShutdown: { signal: 'SIGTERM' as const, timeout: 5_000 },
+  },
+  {
+    name: 'BFF for the static host',
+    command: 'bin/gatehouse',
+    cwd: '..',
+    url: `http://127.0.0.1:${STATIC_BFF_PORT}/healthz`,
+    env: staticBffEnv,
+    reuseExistingServer: false,
+    timeout: 30_000,
+    stdout: logs,
+    stderr: 'pipe' as const,
+    gracefulShutdown: { signal: 'SIGTERM' as const, timeout: 5_000 },
+  },
 ];
 
 /** Debian's Chromium (Playwright cannot download its own here), for both projects. */
@@ -125,9 +154,9 @@ export default defineConfig<ProjectOptions>({
   },
   projects: [
     {
-      // The dev provider's BFF: every spec but zitadel.spec.ts.
+      // The dev provider's BFF: every spec but zitadel.spec.ts and static.spec.ts.
       name: 'chromium',
-      testIgnore: /zitadel\.spec\.ts$/,
+      testIgnore: /(zitadel|static)\.spec\.ts$/,
       use: chromium,
     },
     {
@@ -135,6 +164,13 @@ export default defineConfig<ProjectOptions>({
       name: 'zitadel',
       testMatch: /zitadel\.spec\.ts$/,
       use: { ...chromium, bffOrigin: ZITADEL_BFF_ORIGIN },
+    },
+    {
+      // The app on a static host, the BFF on another origin of the same site:
+      // `npx playwright test --project static`.
+      name: 'static',
+      testMatch: /static\.spec\.ts$/,
+      use: { ...chromium, bffOrigin: STATIC_BFF_ORIGIN },
     },
   ],
   webServer,

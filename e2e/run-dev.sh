@@ -103,9 +103,14 @@ bin/gatehouse &
 pids+=($!)
 wait_for_status "http://$bff_local/healthz" 200 "the BFF" "${pids[-1]}"
 
+open_url="$public_url"
+if [ -n "${GATEHOUSE_SPA_URL:-}" ] && [ "${GATEHOUSE_SPA_URL%/}" != "$public_url" ]; then
+  # A static host serves the app (README: On a static host); the BFF serves no pages.
+  open_url="${GATEHOUSE_SPA_URL%/} (the app on its static host; the BFF is $public_url)"
+fi
 cat <<EOF
 
-  Gatehouse is running: open $public_url
+  Gatehouse is running: open $open_url
   (use exactly this address: the session cookie belongs to it)
   OpenID provider: $OKTA_OAUTH2_ISSUER
   Sessions: $GATEHOUSE_SESSION_STORE (they survive a restart of the BFF)
