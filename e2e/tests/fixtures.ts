@@ -78,7 +78,7 @@ export interface ProjectOptions {
 /**
  * `traffic` records what the page receives; after each test it checks what must always hold:
  * every cookie the BFF set is __Host-, Secure, HttpOnly, Path=/, without Domain, SameSite=Strict
- * for the session and Lax for the short-lived login cookies (field case F06); and the page had no
+ * for the session and Lax for the short-lived login and logout cookies (field case F06); and the page had no
  * uncaught error and no Content-Security-Policy violation.
  */
 export const test = base.extend<{ traffic: Traffic } & ProjectOptions>({
@@ -124,7 +124,9 @@ export const test = base.extend<{ traffic: Traffic } & ProjectOptions>({
         expect(c.attributes.get('path'), `${where}: Path`).toBe('/');
         expect(c.attributes.has('domain'), `${where}: no Domain`).toBe(false);
         const sameSite = c.attributes.get('samesite')?.toLowerCase();
-        expect(sameSite, `${where}: SameSite`).toBe(c.name.startsWith('__Host-gatehouse-login-') ? 'lax' : 'strict');
+        // The login and logout cookies come back on the provider's cross-site redirect: Lax.
+        const lax = c.name.startsWith('__Host-gatehouse-login-') || c.name === '__Host-gatehouse-logout';
+        expect(sameSite, `${where}: SameSite`).toBe(lax ? 'lax' : 'strict');
       }
       expect(traffic.errors, 'page errors and CSP violations').toEqual([]);
     },
