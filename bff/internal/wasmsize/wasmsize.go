@@ -40,7 +40,7 @@ const DefaultTarget = 1.10
 type Build struct {
 	Env     []string // NAME=value assignments before the command (GOOS=js, GOARCH=wasm)
 	Flags   []string // build flags, without -o
-	Package string   // the main package, as written (./web/wasm)
+	Package string   // the main package, as written (./web/demo/wasm)
 }
 
 // String is the command line, without -o.
@@ -85,7 +85,7 @@ var goBuildValueFlags = map[string]bool{
 // ParseBuild reads the WASM build out of what `make -n` prints for the WASM
 // rule: the one line that runs `go build` with GOOS=js, as
 //
-//	GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -o static/web/app.wasm ./web/wasm
+//	GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -o static/web/app.wasm ./web/demo/wasm
 //
 // It refuses what it cannot read with certainty (no such line or several, a
 // pipeline, a `cd`, -C, not exactly one package), so that a changed rule
