@@ -13,7 +13,8 @@
 #                static host on another origin than the BFF:
 #                make static BFF_URL=https://bff.example.com SPA_URL=https://app.example.com
 #                (defaults http://localhost:8080 and http://localhost:8000).
-#   make bench   the Go benchmarks.
+#   make bench   the Go benchmarks, then the WASM size against a bare go-app
+#                app (fails when over its target).
 #
 # Needs Go and Node; installs the npm packages on first use, and Debian's
 # Chromium and redis-server for `make test` when they are missing (as root;
@@ -86,7 +87,7 @@ run: deps build
 
 vet:
 	$(GO) vet ./...
-	GOOS=js GOARCH=wasm $(GO) vet ./web/... ./shared/...
+	GOOS=js GOARCH=wasm $(GO) vet ./web/... ./shared/... ./bff/internal/wasmsize/bare
 	cd e2e/zitadel-op && $(GO) vet ./...
 	cd bff/accesstoken/oktacompare && $(GO) vet ./...
 
@@ -127,9 +128,14 @@ test: vet gotest e2e
 # proxy, on the memory store and on a redis-server of its own;
 # bff/accesstoken/oktacompare (a module of its own, so that importers do not
 # inherit okta-jwt-verifier-golang) measures Okta's verifier against ours.
+# bff/internal/wasmsize builds the SPA with the $(WASM) rule's command (read
+# with `make -n`) and a bare go-app app with the same flags, prints their raw,
+# gzip and brotli sizes, and exits 1 when the SPA's brotli size is over 1.10×
+# the bare app's; it runs last, so that the benchmarks run whatever it says.
 bench: redis
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	cd bff/accesstoken/oktacompare && $(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) run ./bff/internal/wasmsize/cmd/wasmsize -go $(GO) -make-target $(WASM)
 
 clean:
 	rm -rf bin $(WASM) $(WASM).br $(WASM).gz static/site e2e/test-results e2e/playwright-report e2e/.static-site

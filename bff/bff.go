@@ -26,6 +26,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"time"
 
@@ -278,6 +279,7 @@ func New(ctx context.Context, cfg Config) (*BFF, error) {
 		API:               api,
 		SPA:               spa,
 		AllowedOrigins:    cfg.origins(),
+		FormActions:       originOf(idp.EndSessionEndpoint),
 		Ready: func(ctx context.Context) error {
 			if p, ok := st.(store.Pinger); ok {
 				if err := p.Ping(ctx); err != nil {
@@ -394,4 +396,17 @@ func (b *BFF) Close(ctx context.Context) error {
 		err = errors.Join(err, b.closer.Close())
 	}
 	return err
+}
+
+// cspHost is a host[:port] that can stand in a CSP source list as it is.
+var cspHost = regexp.MustCompile(`^[A-Za-z0-9.-]+(:[0-9]+)?$|^\[[0-9A-Fa-f:.]+\](:[0-9]+)?$`)
+
+// originOf is the origin of an endpoint URL, as a one-element list for a CSP
+// source list; none when the URL is empty or not http(s).
+func originOf(endpoint string) []string {
+	u, err := url.Parse(endpoint)
+	if err != nil || !cspHost.MatchString(u.Host) || (u.Scheme != "https" && u.Scheme != "http") {
+		return nil
+	}
+	return []string{u.Scheme + "://" + u.Host}
 }

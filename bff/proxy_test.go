@@ -3,6 +3,7 @@ package bff_test
 import (
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -139,13 +140,18 @@ func TestSecurityHeaders(t *testing.T) {
 		h := b.do(t, c, http.MethodGet, path, nil).Header
 		mustContain(t, path+" CSP", h.Get("Content-Security-Policy"), "'wasm-unsafe-eval'")
 		mustContain(t, path+" CSP", h.Get("Content-Security-Policy"), "frame-ancestors 'none'")
-		for k, want := range map[string]string{"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer",
+		for k, want := range map[string]string{"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin",
 			"Cross-Origin-Resource-Policy": "same-origin", "Cross-Origin-Opener-Policy": "same-origin"} {
 			if got := h.Get(k); got != want {
 				t.Errorf("%s %s = %q; want %q", path, k, got, want)
 			}
 		}
 	}
+	// The sign-out form's 303 leads to the provider's end_session_endpoint,
+	// and browsers check form-action on a form's redirects.
+	endSession, _ := url.Parse(b.idp.Issuer)
+	wantFormAction := "form-action 'self' " + endSession.Scheme + "://" + endSession.Host + ";"
+	mustContain(t, "/ CSP", b.do(t, c, http.MethodGet, "/", nil).Header.Get("Content-Security-Policy"), wantFormAction)
 	if got := b.do(t, c, http.MethodGet, shared.PathMe, nil).Header.Get("Cache-Control"); got != "no-store" {
 		t.Errorf("%s Cache-Control = %q; want no-store", shared.PathMe, got)
 	}

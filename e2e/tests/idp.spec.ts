@@ -559,7 +559,8 @@ test('RP-initiated logout ends the provider session and returns with the state',
     state,
   }).toString();
   await page.goto(logout.href);
-  await page.waitForURL((url) => url.origin === BFF_ORIGIN && url.pathname === '/');
+  const postLogout = new URL(POST_LOGOUT_REDIRECT_URI);
+  await page.waitForURL((url) => url.origin === postLogout.origin && url.pathname === postLogout.pathname);
   const back = new URL(page.url());
   expect(back.searchParams.get('state')).toBe(state);
   await expect(page).toHaveTitle('Signed out');

@@ -148,13 +148,14 @@ test('sign-out ends the BFF session and the OP session (RP-initiated logout)', a
   await expect(page.getByRole('banner').getByRole('button', { name: 'Sign out' })).toBeVisible();
 
   // Sign-out goes through the OP's end_session_endpoint, which sends the browser back to the
-  // registered post_logout_redirect_uri with the BFF's state (RP-Initiated Logout 1.0 §3).
+  // registered post_logout_redirect_uri (the BFF's /auth/logged-out) with the BFF's state
+  // (RP-Initiated Logout 1.0 §3); the BFF checks it and lands on a clean home URL.
   const endSession = page.waitForResponse((r) => r.url().startsWith(`${ZITADEL_ISSUER_ORIGIN}/end_session?`));
   await page.getByRole('banner').getByRole('button', { name: 'Sign out' }).click();
   const ended = await endSession;
   expect(ended.status()).toBe(302);
-  expect(ended.headers().location).toMatch(new RegExp(`^${BFF}/\\?state=[^&]+$`));
-  await expect(page).toHaveURL(new RegExp(`^${BFF}/\\?state=[^&]+$`));
+  expect(ended.headers().location).toMatch(new RegExp(`^${BFF}/auth/logged-out\\?state=[^&]+$`));
+  await expect(page).toHaveURL(`${BFF}/`);
   await expect(page.getByRole('main')).toContainText('You are not signed in.');
   expect(await me(page, BFF)).toMatchObject({ status: 401, body: { error: 'unauthenticated' } });
 

@@ -48,7 +48,7 @@ func cfg() *settings { return current.Load() }
 // server before it serves the app's go-app handler (go-app prerenders pages
 // there, with the same texts). A later call replaces the configuration.
 //
-// It returns an error, and changes nothing, when cfg.BaseURL is not empty
+// It returns an error, and changes nothing, when Config.BaseURL is not empty
 // and not an http or https origin.
 func Register(c Config) error {
 	base, err := parseBaseURL(c.BaseURL)

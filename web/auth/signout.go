@@ -20,6 +20,15 @@ import (
 //
 // It renders a <form class="sign-out"> holding one submit button labelled
 // Texts.SignOut.
+//
+// The page that shows it must let the browser send its Origin with the POST,
+// and follow the BFF's 303: a Referrer-Policy of no-referrer (or same-origin,
+// when [Config].BaseURL is another origin) makes the browser send
+// "Origin: null", which the BFF refuses, and a Content-Security-Policy
+// form-action must allow the BFF's origin and the provider's end-session
+// origin, since browsers check it on the form's redirects too. The BFF's own
+// pages do both (e2e: sign-out ends the session at the BFF and at the
+// provider); a static host's must too.
 type SignOut struct {
 	app.Compo
 

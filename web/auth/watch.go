@@ -212,7 +212,10 @@ func (w *sessionWatcher) wait(ctx app.Context) {
 
 // signedOutElsewhere checks the session at each of signedOutChecks while it
 // stands, visible or not: another tab's user signs out, which ends this
-// tab's session too.
+// tab's session too. A 401 found this way is a sign-out (StatusSignedOut),
+// whichever code it has: the BFF answers session_expired to a request that
+// still carried the ended session's cookie, as one of this tab's can while
+// the other tab's sign-out is under way.
 func (w *sessionWatcher) signedOutElsewhere(ctx app.Context) {
 	if w.session.Status != StatusSignedIn {
 		return
@@ -222,7 +225,7 @@ func (w *sessionWatcher) signedOutElsewhere(ctx app.Context) {
 	for _, d := range signedOutChecks {
 		after(ctx, d, func(ctx app.Context) {
 			if burst == w.burst && w.session.Status == StatusSignedIn {
-				w.poll(ctx)
+				w.check(ctx, true)
 			}
 		})
 	}
@@ -230,7 +233,10 @@ func (w *sessionWatcher) signedOutElsewhere(ctx app.Context) {
 
 // poll asks mePollPath, unless the last poll still awaits its answer, and
 // stores what the answer changes.
-func (w *sessionWatcher) poll(ctx app.Context) {
+func (w *sessionWatcher) poll(ctx app.Context) { w.check(ctx, false) }
+
+// check is poll; with signedOut, a 401 is stored as StatusSignedOut.
+func (w *sessionWatcher) check(ctx app.Context, signedOut bool) {
 	if w.inFlight {
 		return
 	}
@@ -240,7 +246,13 @@ func (w *sessionWatcher) poll(ctx app.Context) {
 		err := callBFF(ctx, http.MethodGet, mePollPath, false, nil, &s)
 		ctx.Dispatch(func(ctx app.Context) {
 			w.inFlight = false
-			storeSessionAnswer(ctx, s, err)
+			next, store := polledState(Current(ctx), s, err)
+			if signedOut && next.Status == StatusEnded {
+				next.Status = StatusSignedOut
+			}
+			if store {
+				ctx.SetState(stateKey, next)
+			}
 		})
 	})
 }

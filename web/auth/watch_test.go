@@ -117,13 +117,14 @@ func TestSignedOutInAnotherTab(t *testing.T) {
 		t.Fatalf("at the message: %d checks, %v; want one check, still signed in (the BFF has not ended it yet)", got-calls, s.Status)
 	}
 	k.advance(200 * time.Millisecond)
-	k.bff.answerMe(http.StatusUnauthorized, shared.CodeUnauthenticated) // the BFF ends the session now
+	// The BFF ends the session now; this tab still sends its cookie.
+	k.bff.answerMe(http.StatusUnauthorized, shared.CodeSessionExpired)
 	ended := k.clock
 	for s.Status == StatusSignedIn && k.clock-ended <= time.Second {
 		k.advance(50 * time.Millisecond)
 	}
 	if s.Status != StatusSignedOut {
-		t.Fatalf("a second after the BFF ended the session: %v; want StatusSignedOut", s.Status)
+		t.Fatalf("a second after the BFF ended the session: %v; want StatusSignedOut (a sign-out, not an ended session)", s.Status)
 	}
 	n := k.bff.meCalls()
 	k.advance(10 * time.Second)

@@ -10,10 +10,23 @@ import (
 // ContentSecurityPolicy is sent with every page and file the BFF serves. It
 // allows only the BFF's own origin, plus WebAssembly compilation
 // ('wasm-unsafe-eval') that a go-app SPA needs; no inline script or style, no
-// framing (OWASP ASVS 5 V3.4).
+// framing (OWASP ASVS 5 V3.4). Config.FormActions adds origins to its
+// form-action (contentSecurityPolicy).
 const ContentSecurityPolicy = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
 	"img-src 'self' data:; connect-src 'self'; worker-src 'self'; manifest-src 'self'; " +
 	"frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
+
+// contentSecurityPolicy is ContentSecurityPolicy with formActions (origins)
+// added to form-action: the sign-out form posts to the BFF, whose 303 leads
+// to the provider's end_session_endpoint, and browsers check form-action on
+// a form's redirects too (e2e: sign-out ends the session at the BFF and at
+// the provider).
+func contentSecurityPolicy(formActions []string) string {
+	if len(formActions) == 0 {
+		return ContentSecurityPolicy
+	}
+	return strings.Replace(ContentSecurityPolicy, "form-action 'self'", "form-action 'self' "+strings.Join(formActions, " "), 1)
+}
 
 // APIContentSecurityPolicy is sent with the answers of /api/: data, never a
 // document, so nothing in it may load or run, and nothing may frame it.
@@ -38,18 +51,24 @@ func (hs headerSet) setOn(h http.Header) {
 	}
 }
 
-var (
-	// documentHeaders go with pages, files, and the /auth/ answers (some of
-	// which are navigations).
-	documentHeaders = headers(
-		"Content-Security-Policy", ContentSecurityPolicy,
+// documentHeaders go with pages, files, and the /auth/ answers (some of
+// which are navigations), with csp as Content-Security-Policy. Referrer-Policy
+// same-origin sends no Referer to other origins, and lets the browser send the
+// page's Origin with the sign-out form's POST (no-referrer would make it
+// "Origin: null", which the BFF refuses).
+func documentHeaders(csp string) headerSet {
+	return headers(
+		"Content-Security-Policy", csp,
 		"X-Content-Type-Options", "nosniff",
 		"X-Frame-Options", "DENY",
-		"Referrer-Policy", "no-referrer",
+		"Referrer-Policy", "same-origin",
 		"Cross-Origin-Opener-Policy", "same-origin",
 		"Cross-Origin-Resource-Policy", "same-origin",
 		"Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()",
 	)
+}
+
+var (
 	// noStore keeps an answer out of every cache, the service worker's
 	// included.
 	noStore = headers("Cache-Control", "no-store", "Pragma", "no-cache")
@@ -69,8 +88,10 @@ var (
 // securityHeaders sets the headers every answer carries: apiHeaders on
 // /api/*, documentHeaders elsewhere, with Cache-Control: no-store on /auth/*
 // too (shared.PathAuthPrefix), which must never be answered from a cache.
-// With hsts it adds Strict-Transport-Security.
-func securityHeaders(hsts bool, next http.Handler) http.Handler {
+// With hsts it adds Strict-Transport-Security. formActions go to the CSP's
+// form-action (contentSecurityPolicy).
+func securityHeaders(hsts bool, formActions []string, next http.Handler) http.Handler {
+	documentHeaders := documentHeaders(contentSecurityPolicy(formActions))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		switch p := r.URL.Path; {

@@ -40,6 +40,11 @@ type Config struct {
 	// sign out (scheme://host[:port], never "*"). Default none: the SPA is
 	// served by the BFF.
 	AllowedOrigins []string
+	// FormActions are the origins (scheme://host[:port]) beyond the BFF's
+	// own that a form on its pages may lead to, added to the pages' CSP
+	// form-action: the provider's end_session_endpoint, where sign-out's 303
+	// goes. Default none.
+	FormActions []string
 	// Ready reports readiness for /readyz within ctx; nil means always
 	// ready. Its answer is kept for readyTTL, and callers in between share
 	// one check, so /readyz costs the provider and the store nothing per
@@ -117,7 +122,7 @@ func New(cfg Config) (http.Handler, error) {
 		h = corsFor(cfg.AllowedOrigins, root)
 	}
 	hsts := cfg.PublicURL.Scheme == "https"
-	return logRequests(cfg.Log, cfg.Now, securityHeaders(hsts, h)), nil
+	return logRequests(cfg.Log, cfg.Now, securityHeaders(hsts, cfg.FormActions, h)), nil
 }
 
 // corsFor answers CORS for the SPA's calls from allowed origins (the Fetch
