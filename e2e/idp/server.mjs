@@ -78,7 +78,12 @@ const server = http.createServer((req, res) => {
   handleProvider(req, res);
 });
 
-server.keepAliveTimeout = 5_000;
+// Idle connections outlive the BFF's: Go's http.Transport keeps an idle
+// connection 90 s, and a POST to the token endpoint on a connection the
+// server closes at that moment fails with "connection reset" (Go does not
+// replay a POST). Node's 5 s default made that race a flaky sign-in.
+server.keepAliveTimeout = 120_000;
+server.headersTimeout = 121_000;
 
 let closing = false;
 function shutdown(signal) {
