@@ -28,6 +28,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/bff/internal/apierror"
@@ -324,7 +325,7 @@ func (cfg *Config) defaults() error {
 		}
 	}
 	if len(cfg.Scopes) == 0 {
-		cfg.Scopes = []string{"openid", "profile", "email", "offline_access"}
+		cfg.Scopes = strings.Fields(DefaultScopes)
 	}
 	if cfg.RefreshSkew == 0 {
 		cfg.RefreshSkew = DefaultRefreshSkew
