@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -541,5 +542,50 @@ func TestACallWithoutAUsableTokenIsNotActivity(t *testing.T) {
 	b.clock.Advance(20 * time.Minute)
 	if status, code, _ := b.meStatus(t, c, "?slide=false"); status != 401 || code != shared.CodeSessionExpired {
 		t.Fatalf("/auth/me 31 min after the last usable call = %d %s; want 401 session_expired", status, code)
+	}
+}
+
+// TestSessionReportsGrantedScopes: /auth/me names the scopes the access token
+// was granted (shared.Session.Scopes, which the SPA kit's Guard.Scope checks):
+// the token answer's scope parameter when there is one, the scopes asked for
+// when a sign-in answer leaves it out (RFC 6749 §5.1), the previous ones when
+// a refresh answer leaves it out (§6), and the new ones when a refresh
+// narrows them.
+func TestSessionReportsGrantedScopes(t *testing.T) {
+	asked := []string{"openid", "profile", "email", "offline_access"}
+	for _, tc := range []struct {
+		name         string
+		signIn       func(body map[string]any)
+		refresh      func(body map[string]any)
+		atSignIn     []string
+		afterRefresh []string
+	}{
+		{"granted as asked", nil, nil, asked, asked},
+		{"narrowed at sign-in", func(b map[string]any) { b["scope"] = "openid offline_access" }, nil,
+			[]string{"openid", "offline_access"}, asked},
+		{"left out at sign-in", func(b map[string]any) { delete(b, "scope") }, func(b map[string]any) { delete(b, "scope") },
+			asked, asked},
+		{"left out at refresh", nil, func(b map[string]any) { delete(b, "scope") }, asked, asked},
+		{"narrowed at refresh", nil, func(b map[string]any) { b["scope"] = " openid  profile " }, asked,
+			[]string{"openid", "profile"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := startBFFWith(t, long, func(p *fakeidp.Provider) {
+				p.TokenResponse = tc.signIn
+				p.RefreshResponse = tc.refresh
+			})
+			c := b.browser(t)
+			b.signIn(t, c, "/")
+			if status, _, me := b.meStatus(t, c, ""); status != 200 || !slices.Equal(me.Scopes, tc.atSignIn) {
+				t.Fatalf("after sign-in: /auth/me = %d, scopes %q; want 200, %q", status, me.Scopes, tc.atSignIn)
+			}
+			b.clock.Advance(time.Hour)
+			if status, code := b.apiStatus(t, c); status != 200 || b.idp.GrantCalls("refresh_token") != 1 {
+				t.Fatalf("/api an hour later = %d %s after %d refreshes; want 200 after 1", status, code, b.idp.GrantCalls("refresh_token"))
+			}
+			if status, _, me := b.meStatus(t, c, ""); status != 200 || !slices.Equal(me.Scopes, tc.afterRefresh) {
+				t.Fatalf("after the refresh: /auth/me = %d, scopes %q; want 200, %q", status, me.Scopes, tc.afterRefresh)
+			}
+		})
 	}
 }

@@ -24,12 +24,17 @@ test('a signed-out visit to /profile signs in at the provider and comes back to 
   for (const group of USERS.alice.groups) {
     await expect(main.getByRole('listitem').filter({ hasText: group })).toBeVisible();
   }
+  // The scopes the provider granted, from its token answer (RFC 6749 §5.1).
+  for (const scope of ['openid', 'profile', 'email', 'offline_access']) {
+    await expect(field('Scopes').getByRole('listitem').filter({ hasText: new RegExp(`^${scope}$`) })).toBeVisible();
+  }
   await expect(main.getByText('Session ends')).toBeVisible();
   await expect(page.getByRole('banner').getByRole('button', { name: 'Sign out' })).toBeVisible();
 
   const session = await me(page);
   expect(session.status).toBe(200);
   expect(session.body).toMatchObject({ name: 'Alice Anderson', email: 'alice@example.com', groups: ['Everyone', 'Admins'] });
+  expect(session.body.scopes).toEqual(expect.arrayContaining(['openid', 'profile', 'email', 'offline_access']));
 });
 
 test('/orders shows alice\'s orders, fetched from the demo API through the BFF', async ({ page }) => {

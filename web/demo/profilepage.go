@@ -35,19 +35,23 @@ func profileDetails(s shared.Session, now time.Time, loc *time.Location) app.UI 
 		detail("Email", app.Text(orDash(s.Email))),
 		detail("Username", app.Text(orDash(s.PreferredUsername))),
 		detail("Groups", groupList(s.Groups)),
+		detail("Scopes", wordList("scopes", s.Scopes)),
 		detail("Signed in at", timeView(s.AuthTime, now, loc)),
 		detail("Session ends", timeView(s.ExpiresAt, now, loc)),
 		detail("Session limit", timeView(s.MaxExpiresAt, now, loc)),
 	)
 }
 
-func groupList(groups []string) app.UI {
-	if len(groups) == 0 {
+func groupList(groups []string) app.UI { return wordList("groups", groups) }
+
+// wordList is words as a list of class class, or "None".
+func wordList(class string, words []string) app.UI {
+	if len(words) == 0 {
 		return app.Text("None")
 	}
-	return app.Ul().Class("groups").Body(
-		app.Range(groups).Slice(func(i int) app.UI {
-			return app.Li().Text(groups[i])
+	return app.Ul().Class(class).Body(
+		app.Range(words).Slice(func(i int) app.UI {
+			return app.Li().Text(words[i])
 		}),
 	)
 }

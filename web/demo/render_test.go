@@ -79,6 +79,7 @@ func TestProfileDetails(t *testing.T) {
 	s := shared.Session{
 		Subject: "00u1", Name: "Alice Anderson", Email: "alice@example.com", PreferredUsername: "alice",
 		Groups:       []string{"Everyone", "Admins"},
+		Scopes:       []string{"openid", "offline_access"},
 		AuthTime:     time.Date(2026, 11, 29, 8, 0, 0, 0, time.UTC),
 		ExpiresAt:    time.Date(2026, 11, 29, 20, 0, 0, 0, time.UTC),
 		MaxExpiresAt: time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC),
@@ -87,6 +88,7 @@ func TestProfileDetails(t *testing.T) {
 	mustContain(t, "profileDetails", got,
 		"Name Alice Anderson", "Email alice@example.com", "Username alice",
 		"Groups Everyone Admins",
+		"Scopes openid offline_access",
 		"Signed in at Sun 29 Nov 2026, 09:00 UTC+1 (1 hour ago)",
 		"Session ends Sun 29 Nov 2026, 21:00 UTC+1 (in 11 hours)",
 		"Session limit Mon 30 Nov 2026, 09:00 UTC+1 (in 23 hours)",
@@ -95,7 +97,7 @@ func TestProfileDetails(t *testing.T) {
 	mustContain(t, "profileDetails", html, "<dl", "<dt>Name</dt>", `datetime="2026-11-29T20:00:00Z"`)
 
 	got = text(profileDetails(shared.Session{Subject: "00u1"}, now, time.UTC))
-	mustContain(t, "profileDetails(sparse)", got, "Name —", "Groups None", "Signed in at Unknown")
+	mustContain(t, "profileDetails(sparse)", got, "Name —", "Groups None", "Scopes None", "Signed in at Unknown")
 }
 
 var (

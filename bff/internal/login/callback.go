@@ -127,7 +127,10 @@ func (rp *RelyingParty) CallbackHandler() http.Handler {
 			rp.fail(w, r, code, err)
 			return
 		}
-		tokens := session.NewTokenSet(token, session.TokenSet{}, rp.cfg.Now(), rp.cfg.DefaultTokenLifetime)
+		// An answer without a scope parameter was granted the scopes asked
+		// for (RFC 6749 §5.1).
+		asked := session.TokenSet{Scopes: slices.Clone(rp.provider.OAuth2.Scopes)}
+		tokens := session.NewTokenSet(token, asked, rp.cfg.Now(), rp.cfg.DefaultTokenLifetime)
 		if tokens.RefreshToken == "" && slices.Contains(rp.provider.OAuth2.Scopes, "offline_access") {
 			rp.cfg.Log.WarnContext(r.Context(), "signed in without a refresh token although offline_access was asked for: the session ends when the access token expires (is the refresh token grant enabled for this client?)",
 				"sub", user.Subject, "expires", tokens.Expiry)

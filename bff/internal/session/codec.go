@@ -17,9 +17,11 @@ import (
 // appendRecord: unsigned integers and times (Unix nanoseconds, 0 for the zero
 // time) as uvarints/varints, strings as a uvarint length and the bytes, lists
 // as a uvarint count and their strings, booleans as one byte 0 or 1.
-// Format 1 ends at AuthTime; format 2 adds GroupsFromUserinfo. Records of
-// either format decode, so sessions survive an upgrade.
-const recordFormat = 2
+// Format 1 ends at AuthTime; format 2 adds GroupsFromUserinfo; format 3 adds
+// the token set's Scopes. Records of every format decode, so sessions survive
+// an upgrade (an older record has no Scopes until its next refresh brings a
+// scope parameter).
+const recordFormat = 3
 
 // maxField bounds one string or list when decoding, so that a corrupt length
 // cannot ask for gigabytes.
@@ -52,9 +54,11 @@ func appendRecord(b []byte, r *Record) []byte {
 	b = appendStrings(b, u.Groups)
 	b = appendTime(b, u.AuthTime)
 	if u.GroupsFromUserinfo {
-		return append(b, 1)
+		b = append(b, 1)
+	} else {
+		b = append(b, 0)
 	}
-	return append(b, 0)
+	return appendStrings(b, t.Scopes)
 }
 
 func appendTime(b []byte, t time.Time) []byte {
@@ -193,6 +197,9 @@ func decodeRecord(b []byte) (Record, error) {
 		default:
 			d.err = errCorrupt
 		}
+	}
+	if format >= 3 {
+		t.Scopes = d.strings()
 	}
 	if d.err != nil {
 		return Record{}, d.err

@@ -20,6 +20,7 @@ func oktaRecord() Record {
 		Tokens: TokenSet{
 			AccessToken: jwt(1100), TokenType: "Bearer", RefreshToken: "Q2x5Y1ZpZkxmT0RkWmJvQVZXRE1hS1pGb1dpbjdq",
 			IDToken: jwt(1000), Expiry: now.Add(time.Hour), ReceivedAt: now,
+			Scopes: []string{"openid", "profile", "email", "offline_access", "orders:read"},
 		},
 		User: Identity{
 			Issuer: "https://dev-123.okta.com/oauth2/default", Subject: "00u1a2b3c4d5e6f7g8h9",
@@ -50,19 +51,23 @@ func TestRecordRoundTrip(t *testing.T) {
 	}
 }
 
-// TestFormat1RecordsStillDecode: a record written before GroupsFromUserinfo
-// existed (format 1: no trailing flag byte) decodes, so sessions survive the
-// upgrade.
-func TestFormat1RecordsStillDecode(t *testing.T) {
+// TestOlderFormatsStillDecode: records written before GroupsFromUserinfo
+// (format 1: no flag byte) and before Scopes (format 2: no scope list) decode,
+// so sessions survive the upgrade.
+func TestOlderFormatsStillDecode(t *testing.T) {
 	rec := oktaRecord()
+	rec.Tokens.Scopes = nil
 	b := appendRecord(nil, &rec)
-	old := append([]byte{1}, b[1:len(b)-1]...)
-	got, err := decodeRecord(old)
-	if err != nil || !reflect.DeepEqual(normal(got), normal(rec)) {
-		t.Fatalf("decodeRecord(format 1) = %+v, %v; want %+v", got, err, rec)
+	format2 := append([]byte{2}, b[1:len(b)-1]...) // without the empty scope list
+	format1 := append([]byte{1}, b[1:len(b)-2]...) // and without the flag byte
+	for name, old := range map[string][]byte{"format 1": format1, "format 2": format2} {
+		got, err := decodeRecord(old)
+		if err != nil || !reflect.DeepEqual(normal(got), normal(rec)) {
+			t.Fatalf("decodeRecord(%s) = %+v, %v; want %+v", name, got, err, rec)
+		}
 	}
-	if _, err := decodeRecord(append([]byte{3}, b[1:]...)); err == nil {
-		t.Fatal("decodeRecord accepted an unknown format 3")
+	if _, err := decodeRecord(append([]byte{recordFormat + 1}, b[1:]...)); err == nil {
+		t.Fatal("decodeRecord accepted an unknown format")
 	}
 }
 
@@ -82,6 +87,9 @@ func normal(r Record) Record {
 	}
 	if len(r.User.Groups) == 0 {
 		r.User.Groups = nil
+	}
+	if len(r.Tokens.Scopes) == 0 {
+		r.Tokens.Scopes = nil
 	}
 	r.ID = ""
 	return r

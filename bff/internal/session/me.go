@@ -12,7 +12,8 @@ import (
 // or 401 and a shared.Error with shared.CodeUnauthenticated or
 // shared.CodeSessionExpired. It must run inside Middleware. The call counts
 // as activity unless shared.ParamSlide is "false". The answer holds claims
-// and the session's end, never a token.
+// and the session's end, the scopes the access token was granted, never a
+// token.
 func (m *Manager) MeHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec, err := m.Current(r)
@@ -31,6 +32,7 @@ func (m *Manager) MeHandler() http.Handler {
 			Email:             u.Email,
 			PreferredUsername: u.PreferredUsername,
 			Groups:            u.Groups,
+			Scopes:            rec.Tokens.Scopes,
 			Issuer:            u.Issuer,
 			AuthTime:          u.AuthTime.UTC(),
 			ExpiresAt:         expires.UTC(),

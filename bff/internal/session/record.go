@@ -1,6 +1,7 @@
 package session
 
 import (
+	"strings"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -60,6 +61,11 @@ type TokenSet struct {
 	// RefreshExpiry is when RefreshToken expires, when the provider said so;
 	// zero when unknown.
 	RefreshExpiry time.Time
+	// Scopes are the scopes AccessToken was granted: the answer's scope
+	// parameter (RFC 6749 §5.1), split on spaces. An answer without one was
+	// granted what was asked for (§5.1) or, after a refresh, what the
+	// refreshed token held (§6), so NewTokenSet keeps prev's.
+	Scopes []string
 }
 
 // NewTokenSet maps a token endpoint answer tok, received at now, to a
@@ -68,6 +74,8 @@ type TokenSet struct {
 // an answer without a refresh token keeps prev's (RFC 6749 §6: the provider
 // "MAY issue a new refresh token"), and one without an ID token keeps prev's
 // (OpenID Connect Core §12.2), so that id_token_hint still works at logout.
+// At sign-in, prev.Scopes holds the scopes asked for, which an answer
+// without a scope parameter was granted (RFC 6749 §5.1).
 // defaultLifetime is the access token's assumed lifetime when the answer
 // gives neither expires_in nor a JWT exp.
 func NewTokenSet(tok *oauth2.Token, prev TokenSet, now time.Time, defaultLifetime time.Duration) TokenSet {
@@ -84,6 +92,9 @@ func NewTokenSet(tok *oauth2.Token, prev TokenSet, now time.Time, defaultLifetim
 	}
 	if raw, _ := tok.Extra("id_token").(string); raw != "" {
 		next.IDToken = raw
+	}
+	if granted, _ := tok.Extra("scope").(string); strings.TrimSpace(granted) != "" {
+		next.Scopes = strings.Fields(granted)
 	}
 	return next
 }
