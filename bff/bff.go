@@ -32,6 +32,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/bff/internal/apierror"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/clock"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/config"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/login"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/provider"
@@ -141,11 +142,17 @@ type Config struct {
 	// HTTPClient calls the provider. Default: a client with a
 	// DefaultProviderTimeout time-out.
 	HTTPClient *http.Client
+	// UpstreamTransport sends the proxied requests to Routes' upstreams,
+	// for example trusting an internal certificate authority. Default: a
+	// clone of http.DefaultTransport keeping up to 64 idle connections per
+	// upstream host, waiting at most 60 seconds for an answer's headers.
+	UpstreamTransport http.RoundTripper
 	// Log receives one line per request, sign-in, sign-out and failure;
 	// never a token, a code or a secret. Default slog.Default().
 	Log *slog.Logger
 
-	// Set by this package's tests (export_test.go) only.
+	// store is set by this package's tests (export_test.go) only; now by
+	// New, from internal/clock.
 	store store.Store
 	now   func() time.Time
 }
@@ -178,6 +185,7 @@ type BFF struct {
 // not work (no end_session_endpoint, no refresh tokens, …) is logged as a
 // warning, not a failure.
 func New(ctx context.Context, cfg Config) (*BFF, error) {
+	cfg.now = clock.FromContext(ctx) // time.Now but in this module's own tests
 	if err := cfg.defaults(); err != nil {
 		return nil, err
 	}
@@ -258,7 +266,7 @@ func New(ctx context.Context, cfg Config) (*BFF, error) {
 	for i, r := range cfg.Routes {
 		routes[i] = proxy.Route{Name: r.Name, Upstream: r.Upstream}
 	}
-	api, err := proxy.New(proxy.Config{Routes: routes, Tokens: tokens})
+	api, err := proxy.New(proxy.Config{Routes: routes, Tokens: tokens, Transport: cfg.UpstreamTransport})
 	if err != nil {
 		return nil, fmt.Errorf("bff: Config.Routes: %w", err)
 	}
@@ -347,9 +355,6 @@ func (cfg *Config) defaults() error {
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
-	}
-	if cfg.now == nil {
-		cfg.now = time.Now
 	}
 	return nil
 }

@@ -1,8 +1,6 @@
 package bff
 
 import (
-	"time"
-
 	"github.com/gatehouse-dev/gatehouse/bff/internal/provider"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/session"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/store"
@@ -11,10 +9,6 @@ import (
 // SetStore makes New use st (which the test closes) instead of opening
 // Config.SessionStore: replicas in one test share one memory store.
 func SetStore(c *Config, st store.Store) { c.store = st }
-
-// SetClock makes every clock of the BFF now: sessions, tokens, key sets,
-// readiness.
-func SetClock(c *Config, now func() time.Time) { c.now = now }
 
 // Sessions returns the BFF's session manager.
 func (b *BFF) Sessions() *session.Manager { return b.sessions }

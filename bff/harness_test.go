@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/bff"
+	bffclock "github.com/gatehouse-dev/gatehouse/bff/internal/clock"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/fakeclock"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/fakeidp"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/provider"
@@ -232,8 +233,7 @@ func (b *harness) start(t *testing.T, srv *httptest.Server) {
 		cfg.SPAURL, cfg.SPA = b.opt.spaURL, nil
 	}
 	bff.SetStore(&cfg, b.store)
-	bff.SetClock(&cfg, b.clock.Now)
-	h, err := bff.New(context.Background(), cfg)
+	h, err := bff.New(bffclock.NewContext(context.Background(), b.clock.Now), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package proxybench
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -21,16 +22,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatehouse-dev/gatehouse/bff/internal/config"
+	"github.com/gatehouse-dev/gatehouse/bff"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/clock"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/fakeidp"
-	"github.com/gatehouse-dev/gatehouse/bff/internal/login"
-	"github.com/gatehouse-dev/gatehouse/bff/internal/provider"
-	"github.com/gatehouse-dev/gatehouse/bff/internal/proxy"
-	"github.com/gatehouse-dev/gatehouse/bff/internal/refresh"
-	"github.com/gatehouse-dev/gatehouse/bff/internal/seal"
-	"github.com/gatehouse-dev/gatehouse/bff/internal/server"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/session"
-	"github.com/gatehouse-dev/gatehouse/bff/internal/sessionstore"
 	"github.com/gatehouse-dev/gatehouse/shared"
 )
 
@@ -171,57 +166,28 @@ func runChild(t *testing.T, cfg childConfig, in io.Reader, out io.Writer) {
 	}
 }
 
-// wireBFF returns the BFF's handler wired as cmd/gatehouse wires it, on the
-// store cfg names, with the route "orders" to up.
+// wireBFF returns the BFF as cmd/gatehouse builds it (bff.New), on the store
+// cfg names, with the route "orders" to up through tr, on clk.
 func wireBFF(t *testing.T, cfg childConfig, public *url.URL, idp *fakeidp.Provider, up *url.URL,
 	tr http.RoundTripper, clk *offsetClock, log *slog.Logger) http.Handler {
-	ctx := context.Background()
-	sc := config.Store{Kind: config.StoreMemory, Redacted: config.StoreMemory}
-	if cfg.Store != config.StoreMemory {
-		sc = config.Store{Kind: config.StoreRedis, URL: cfg.Store, Redacted: cfg.Store}
-	}
-	st, err := sessionstore.Open(ctx, sc, log)
-	if err != nil {
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
-	keys := seal.NewRandomKeys()
-	sessions, err := session.New(session.Config{Store: st, Keys: keys, Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sessions.Close(context.Background()) })
-	rp, err := provider.Discover(ctx, provider.Config{
+	b, err := bff.New(clock.NewContext(context.Background(), clk.Now), bff.Config{
 		Issuer: idp.Issuer, ClientID: idp.ClientID, ClientSecret: idp.ClientSecret,
-		RedirectURL: public.String() + shared.PathCallback,
-		Scopes:      []string{"openid", "profile", "email", "offline_access"},
-		HTTPClient:  &http.Client{Timeout: 10 * time.Second}, Now: clk.Now,
+		PublicURL:         public,
+		Routes:            []bff.Route{{Name: "orders", Upstream: up}},
+		UpstreamTransport: tr,
+		SessionStore:      cfg.Store,
+		SessionKeys:       [][]byte{key},
+		Log:               log,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	relying, err := login.New(login.Config{Provider: rp, PublicURL: public, Sessions: sessions, Keys: keys, Store: st, Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tokens, err := refresh.New(refresh.Config{Provider: rp, Sessions: sessions, Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	api, err := proxy.New(proxy.Config{Routes: []proxy.Route{{Name: "orders", Upstream: up}}, Tokens: tokens, Transport: tr})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := server.New(server.Config{
-		PublicURL: public, Session: sessions.Middleware,
-		Login: relying.LoginHandler(), Callback: relying.CallbackHandler(), Logout: relying.LogoutHandler(), LoggedOut: relying.LoggedOutHandler(),
-		BackChannelLogout: relying.BackChannelLogoutHandler(), Me: sessions.MeHandler(), API: api,
-		SPA: http.NotFoundHandler(),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return h
+	t.Cleanup(func() { b.Close(context.Background()) })
+	return b
 }
 
 func listen(t testing.TB) net.Listener {

@@ -8,7 +8,7 @@
 // childEnv set), so that the CPU time of the proxy process alone can be read
 // from /proc/<pid>/stat. The child hosts, on loopback ports, a bare
 // httputil.ReverseProxy (Rewrite with SetURL only) and the whole BFF handler
-// as cmd/gatehouse wires it (session middleware, CSRF check, security
+// that bff.New builds, as cmd/gatehouse does (session middleware, CSRF check, security
 // headers, request logging at info level into io.Discard), both with one
 // Transport (idle pool sized as proxy.New's default), in front of an
 // upstream that answers a small JSON body. The child signs one session in
