@@ -58,6 +58,10 @@ const (
 	DefaultSessionMax = 12 * time.Hour
 	// DefaultSessionMaxPerUser is Config.SessionMaxPerUser's default: 10.
 	DefaultSessionMaxPerUser = 10
+	// DefaultRouteTimeout is Route.Timeout's default: 30 seconds.
+	DefaultRouteTimeout = 30 * time.Second
+	// DefaultRouteMaxBody is Route.MaxBody's default: 1 MiB.
+	DefaultRouteMaxBody = 1 << 20
 	// DefaultProviderTimeout bounds each call to the provider when
 	// Config.HTTPClient is nil: 10 seconds.
 	DefaultProviderTimeout = 10 * time.Second
@@ -157,15 +161,72 @@ type Config struct {
 	now   func() time.Time
 }
 
-// Route is one upstream API the BFF proxies to (Config.Routes).
+// Route is one upstream API the BFF proxies to (Config.Routes), with its
+// policy: /api/{Name}/{rest} is forwarded to Upstream + /{rest} when the
+// request passes every check below, in this order: method (405
+// method_not_allowed), session (401), groups and scopes (403 forbidden),
+// body size (413 request_too_large). The upstream is not called for a
+// request that fails one.
 type Route struct {
 	// Name is the path segment after /api/: lower-case letters, digits and
 	// '-', at most 63 characters.
 	Name string
-	// Upstream is an absolute http or https URL without credentials, query
-	// or fragment.
+	// Upstream is an absolute https URL without credentials, query or
+	// fragment; http only on a loopback host, or with InsecureHTTP.
 	Upstream *url.URL
+	// Token is the access token sent upstream as a bearer token (RFC 6750
+	// §2.1). Default TokenUser.
+	Token TokenKind
+	// Scopes, with TokenUser and TokenUserOrNone, must all have been granted
+	// to the session's access token (the token answer's scope, RFC 6749
+	// §5.1), or the request is refused with 403 forbidden naming the
+	// missing scope. With TokenClient they are the scopes asked for in the
+	// client credentials grant (RFC 6749 §4.4.2). Default none.
+	Scopes []string
+	// Groups: the session's groups claim must hold at least one of them, or
+	// the request is refused with 403 forbidden; a signed-out request is
+	// refused with 401 even with TokenUserOrNone. Default none (no check).
+	Groups []string
+	// Methods are the HTTP methods forwarded, in upper case; others get 405
+	// method_not_allowed with an Allow header. Default GET, HEAD, POST, PUT,
+	// PATCH, DELETE (CONNECT, TRACE and OPTIONS are never forwarded).
+	Methods []string
+	// Timeout bounds the wait for the upstream's answer headers; a slower
+	// upstream gets 504 upstream_timeout. Default DefaultRouteTimeout.
+	Timeout time.Duration
+	// MaxBody bounds the request body in bytes; a larger one gets 413
+	// request_too_large. Default DefaultRouteMaxBody.
+	MaxBody int64
+	// Streaming allows, on this route only, WebSocket upgrades (RFC 6455)
+	// and Server-Sent Events answers (text/event-stream, flushed per
+	// event). Default false.
+	Streaming bool
+	// InsecureHTTP allows a plain-http Upstream on a host that is not a
+	// loopback address: tokens then cross the network unencrypted. Default
+	// false.
+	InsecureHTTP bool
 }
+
+// TokenKind says which access token a Route sends upstream.
+type TokenKind string
+
+// Token kinds (Route.Token).
+const (
+	// TokenUser sends the signed-in user's access token, refreshed when
+	// due; a request without a session gets 401 unauthenticated.
+	TokenUser TokenKind = "user"
+	// TokenClient sends an access token of the BFF's own, from the client
+	// credentials grant (RFC 6749 §4.4) with Route.Scopes, kept until it
+	// expires and fetched once at a time, for service-to-service calls. A
+	// request still needs a signed-in session (401 without): the BFF's
+	// credentials are spent only for its own users.
+	TokenClient TokenKind = "client"
+	// TokenUserOrNone sends the user's access token when signed in, and no
+	// Authorization header when signed out (an API with public answers).
+	TokenUserOrNone TokenKind = "user-or-none"
+	// TokenNone never sends a token, and needs no session.
+	TokenNone TokenKind = "none"
+)
 
 // BFF is a running backend-for-frontend: an http.Handler. Close it when the
 // server that mounts it has stopped.

@@ -17,7 +17,10 @@ const (
 	CodeSessionExpired Code = "session_expired"
 	// CodeCSRFRequired: the request lacks HeaderCSRF: CSRFValue. 403.
 	CodeCSRFRequired Code = "csrf_required"
-	// CodeForbidden: the request comes from another origin or site. 403.
+	// CodeForbidden: the request comes from another origin or site, or the
+	// session lacks what the API route requires (a scope or a group), or
+	// the upstream refused the access token's scope (RFC 6750 §3.1
+	// insufficient_scope; Error.Scope names what is missing). 403.
 	CodeForbidden Code = "forbidden"
 	// CodeRouteNotFound: /api/{route} names no configured route. 404.
 	CodeRouteNotFound Code = "route_not_found"
@@ -28,10 +31,19 @@ const (
 	// CodeBadRequest: the request is malformed (a path that leaves its route,
 	// an unreadable parameter). 400.
 	CodeBadRequest Code = "bad_request"
-	// CodeRateLimited: too many requests from this client. 429.
+	// CodeRequestTooLarge: the request body is larger than the API route
+	// takes. 413.
+	CodeRequestTooLarge Code = "request_too_large"
+	// CodeRateLimited: too many requests from this client; Error.RetryAfter
+	// and the Retry-After header (RFC 9110 §10.2.3) say when to try again.
+	// 429.
 	CodeRateLimited Code = "rate_limited"
-	// CodeUpstreamUnavailable: the API behind the route did not answer. 502.
+	// CodeUpstreamUnavailable: the API behind the route did not answer, or
+	// failed (its 5xx answer's body is not passed on). 502.
 	CodeUpstreamUnavailable Code = "upstream_unavailable"
+	// CodeUpstreamTimeout: the API behind the route did not answer within
+	// the route's time-out. 504.
+	CodeUpstreamTimeout Code = "upstream_timeout"
 	// CodeProviderUnavailable: the OpenID provider did not answer or failed. 503.
 	CodeProviderUnavailable Code = "provider_unavailable"
 	// CodeSessionStoreUnavailable: the BFF's session store (Redis, its file)
@@ -70,7 +82,8 @@ const (
 )
 
 // HTTPStatus returns the HTTP status a Code is sent with: 401, 403, 404, 405,
-// 400, 429, 502, 503, or 500 for CodeInternal and any code it does not know.
+// 400, 413, 429, 502, 503, 504, or 500 for CodeInternal and any code it does
+// not know.
 func (c Code) HTTPStatus() int {
 	switch c {
 	case CodeUnauthenticated, CodeSessionExpired:
@@ -83,10 +96,14 @@ func (c Code) HTTPStatus() int {
 		return http.StatusMethodNotAllowed
 	case CodeBadRequest, CodeInvalidState, CodeIssuerMismatch, CodeLoginFailed, CodeLoginRequired, CodeClientMisconfigured:
 		return http.StatusBadRequest
+	case CodeRequestTooLarge:
+		return http.StatusRequestEntityTooLarge
 	case CodeRateLimited:
 		return http.StatusTooManyRequests
 	case CodeUpstreamUnavailable:
 		return http.StatusBadGateway
+	case CodeUpstreamTimeout:
+		return http.StatusGatewayTimeout
 	case CodeProviderUnavailable, CodeSessionStoreUnavailable:
 		return http.StatusServiceUnavailable
 	default:
@@ -102,6 +119,13 @@ func (c Code) HTTPStatus() int {
 type Error struct {
 	Code    Code   `json:"error"`
 	Message string `json:"message"`
+	// RetryAfter is, with CodeRateLimited, the seconds to wait before
+	// trying again (the Retry-After header's value, readable by an SPA on
+	// another origin without CORS exposing the header). 0 otherwise.
+	RetryAfter int `json:"retry_after,omitempty"`
+	// Scope is, with CodeForbidden from an API route, the scope the request
+	// lacks (space-separated when several, RFC 6750 §3.1). Empty otherwise.
+	Scope string `json:"scope,omitempty"`
 }
 
 // Error returns the message, so that an *Error can travel as a Go error in the SPA.

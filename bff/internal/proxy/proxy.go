@@ -35,13 +35,22 @@ type TokenSource interface {
 	AccessToken(r *http.Request) (string, error)
 }
 
-// Route is one allow-listed upstream.
+// Route is one allow-listed upstream and its policy (bff.Route documents
+// each field; the defaults are filled in by bff.New).
 type Route struct {
 	// Name is the path segment after /api/.
 	Name string
 	// Upstream is an absolute http(s) URL; its path is a prefix of every
 	// forwarded path.
 	Upstream *url.URL
+	// Token is "user", "client", "user-or-none" or "none".
+	Token     string
+	Scopes    []string
+	Groups    []string
+	Methods   []string
+	Timeout   time.Duration
+	MaxBody   int64
+	Streaming bool
 }
 
 // Config configures a Proxy. Routes and Tokens are required.
