@@ -19,7 +19,10 @@ import (
 type Error struct {
 	Code    shared.Code
 	Message string
-	Err     error
+	// Scope is sent as shared.Error.Scope: with shared.CodeForbidden, the
+	// scope the request lacks.
+	Scope string
+	Err   error
 }
 
 // New returns an *Error with code and a message for people.
@@ -69,7 +72,7 @@ func Write(w http.ResponseWriter, r *http.Request, err error) {
 	body := internal
 	var e *Error
 	if errors.As(err, &e) {
-		body = Error{Code: e.Code, Message: e.Message}
+		body = Error{Code: e.Code, Message: e.Message, Scope: e.Scope}
 		if e.Code.HTTPStatus() >= 500 {
 			slog.Default().LogAttrs(r.Context(), slog.LevelWarn, "request failed",
 				slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("error", err.Error()))
@@ -88,5 +91,5 @@ func Write(w http.ResponseWriter, r *http.Request, err error) {
 		h.Set("WWW-Authenticate", `Cookie realm="gatehouse"`)
 	}
 	w.WriteHeader(body.Code.HTTPStatus())
-	_ = json.NewEncoder(w).Encode(shared.Error{Code: body.Code, Message: body.Message})
+	_ = json.NewEncoder(w).Encode(shared.Error{Code: body.Code, Message: body.Message, Scope: body.Scope})
 }

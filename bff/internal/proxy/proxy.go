@@ -10,6 +10,7 @@
 package proxy
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -17,6 +18,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -51,12 +53,43 @@ type Route struct {
 	Timeout   time.Duration
 	MaxBody   int64
 	Streaming bool
+	// InsecureHTTP allows a plain-http Upstream on a host that is not
+	// loopback (Check).
+	InsecureHTTP bool
 }
 
-// Config configures a Proxy. Routes and Tokens are required.
+// Grant is what a session was granted, for a Route's policy.
+type Grant struct {
+	// Scopes are the scopes the session's access token was granted.
+	Scopes []string
+	// Groups are the session's groups claim.
+	Groups []string
+}
+
+// Sessions tells the proxy about the request's session.
+type Sessions interface {
+	// Grant returns what r's session was granted, or an *apierror.Error:
+	// apierror.ErrUnauthenticated or apierror.ErrSessionExpired when there
+	// is no live session, another (the store is down) otherwise.
+	Grant(r *http.Request) (Grant, error)
+}
+
+// ClientTokens gives the access token of a TokenClient route: the BFF's
+// own, from the client credentials grant (RFC 6749 §4.4). Errors are
+// answered with apierror.Write.
+type ClientTokens interface {
+	Token(ctx context.Context) (string, error)
+}
+
+// Config configures a Proxy. Routes, Tokens and Sessions are required;
+// ClientTokens when a route has Token TokenClient.
 type Config struct {
-	Routes []Route
-	Tokens TokenSource
+	Routes   []Route
+	Tokens   TokenSource
+	Sessions Sessions
+	// ClientTokens returns the token source of a TokenClient route, asking
+	// for scopes; New calls it once per such route.
+	ClientTokens func(scopes []string) ClientTokens
 	// Transport sends the upstream requests. Default: a clone of
 	// http.DefaultTransport whose idle pool keeps 64 connections per host
 	// (the default 2 makes a busy proxy open a connection per request).
@@ -65,42 +98,47 @@ type Config struct {
 	Log *slog.Logger
 }
 
-// allowedMethods are the methods forwarded. CONNECT, TRACE and OPTIONS are
-// refused with 405.
-var allowedMethods = map[string]bool{
-	http.MethodGet: true, http.MethodHead: true, http.MethodPost: true,
-	http.MethodPut: true, http.MethodPatch: true, http.MethodDelete: true,
+// route is a checked Route, ready to serve.
+type route struct {
+	Route
+	allow  string       // the Allow header of a 405
+	client ClientTokens // for TokenClient
 }
 
 // Proxy is the /api/ handler.
 type Proxy struct {
-	routes map[string]*url.URL
-	tokens TokenSource
-	rp     *httputil.ReverseProxy
-	log    *slog.Logger
+	routes   map[string]*route
+	tokens   TokenSource
+	sessions Sessions
+	rp       *httputil.ReverseProxy
+	log      *slog.Logger
 }
 
-// New checks cfg and returns a Proxy.
+// New checks cfg (each route with Route.Check) and returns a Proxy.
 func New(cfg Config) (*Proxy, error) {
-	if cfg.Tokens == nil {
-		return nil, errors.New("proxy: Config.Tokens is required")
+	if cfg.Tokens == nil || cfg.Sessions == nil {
+		return nil, errors.New("proxy: Config.Tokens and Config.Sessions are required")
 	}
-	p := &Proxy{routes: make(map[string]*url.URL, len(cfg.Routes)), tokens: cfg.Tokens, log: cfg.Log}
+	p := &Proxy{routes: make(map[string]*route, len(cfg.Routes)), tokens: cfg.Tokens, sessions: cfg.Sessions, log: cfg.Log}
 	if p.log == nil {
 		p.log = slog.Default()
 	}
 	for _, rt := range cfg.Routes {
-		u := rt.Upstream
-		if rt.Name == "" || strings.Contains(rt.Name, "/") {
-			return nil, fmt.Errorf("proxy: route name %q is empty or has a slash", rt.Name)
-		}
-		if u == nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
-			return nil, fmt.Errorf("proxy: route %q: upstream must be an absolute http(s) URL without a query", rt.Name)
+		rt.Scopes, rt.Groups, rt.Methods = slices.Clone(rt.Scopes), slices.Clone(rt.Groups), slices.Clone(rt.Methods)
+		if err := rt.Check(); err != nil {
+			return nil, fmt.Errorf("proxy: route %q: %w", rt.Name, err)
 		}
 		if _, dup := p.routes[rt.Name]; dup {
 			return nil, fmt.Errorf("proxy: route %q is listed twice", rt.Name)
 		}
-		p.routes[rt.Name] = u
+		r := &route{Route: rt, allow: strings.Join(rt.Methods, ", ")}
+		if rt.Token == TokenClient {
+			if cfg.ClientTokens == nil {
+				return nil, fmt.Errorf("proxy: route %q sends client tokens, and Config.ClientTokens is nil", rt.Name)
+			}
+			r.client = cfg.ClientTokens(rt.Scopes)
+		}
+		p.routes[rt.Name] = r
 	}
 	transport := cfg.Transport
 	if transport == nil {
@@ -147,35 +185,115 @@ type outbound struct {
 
 type outboundKey struct{}
 
-// ServeHTTP forwards /api/{route}/{rest}. It answers 404 route_not_found for
-// an unknown route, 400 bad_request for a path that tries to leave its route
-// (dot segments, encoded slashes or backslashes), 405 for a method outside
-// GET, HEAD, POST, PUT, PATCH, DELETE, the TokenSource's error when there is
-// no usable session, and 502 upstream_unavailable when the upstream does not
-// answer. The CSRF check runs before it (package csrf).
+// ServeHTTP forwards /api/{route}/{rest} when the route's policy allows it
+// (bff.Route documents the checks and their order). It answers 404
+// route_not_found for an unknown route, 400 bad_request for a path that
+// tries to leave its route (dot segments, encoded slashes or backslashes),
+// 405 for a method the route does not forward, 401 without a session the
+// route needs, 403 forbidden for a missing group or scope, 413
+// request_too_large for a body over the route's limit, a token source's
+// error when there is no usable token, and 502 upstream_unavailable when the
+// upstream does not answer. The CSRF check runs before it (package csrf).
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	name, rest, err := splitPath(r.URL.EscapedPath())
 	if err != nil {
 		apierror.Write(w, r, err)
 		return
 	}
-	upstream, ok := p.routes[name]
+	rt, ok := p.routes[name]
 	if !ok {
 		apierror.Write(w, r, apierror.New(shared.CodeRouteNotFound, "No API route is configured under /api/"+name+"."))
 		return
 	}
-	if !allowedMethods[r.Method] {
-		w.Header().Set("Allow", "GET, HEAD, POST, PUT, PATCH, DELETE")
-		apierror.Write(w, r, apierror.New(shared.CodeMethodNotAllowed, "This method is not forwarded to APIs."))
+	if !slices.Contains(rt.Methods, r.Method) {
+		w.Header().Set("Allow", rt.allow)
+		apierror.Write(w, r, apierror.New(shared.CodeMethodNotAllowed, "This API does not take "+methodName(r.Method)+" requests."))
 		return
 	}
-	token, err := p.tokens.AccessToken(r)
+	if err := p.authorize(r, rt); err != nil {
+		apierror.Write(w, r, err)
+		return
+	}
+	if r.ContentLength > rt.MaxBody {
+		apierror.Write(w, r, errTooLarge)
+		return
+	}
+	if r.Body != nil && r.Body != http.NoBody {
+		r.Body = http.MaxBytesReader(w, r.Body, rt.MaxBody)
+	}
+	token, err := p.token(r, rt)
 	if err != nil {
 		apierror.Write(w, r, err)
 		return
 	}
-	out := &outbound{upstream: upstream, path: rest, token: token, inbound: r.URL.Path}
+	out := &outbound{upstream: rt.Upstream, path: rest, token: token, inbound: r.URL.Path}
 	p.rp.ServeHTTP(w, r.WithContext(contextWith(r, out)))
+}
+
+var errTooLarge = apierror.New(shared.CodeRequestTooLarge, "The request is larger than this API takes.")
+
+// methodName is m for a message: a method token (RFC 9110 §9.1) as is,
+// anything else (which would be a stranger's text) not.
+func methodName(m string) string {
+	if len(m) > 16 || strings.IndexFunc(m, func(c rune) bool { return c < 'A' || c > 'Z' }) >= 0 {
+		return "such"
+	}
+	return m
+}
+
+// authorize applies rt's session, group and scope requirements to r.
+func (p *Proxy) authorize(r *http.Request, rt *route) error {
+	needSession := rt.Token == TokenUser || rt.Token == TokenClient || len(rt.Groups) > 0
+	if !needSession && len(rt.Scopes) == 0 {
+		return nil // TokenNone, or TokenUserOrNone without scopes: token() decides
+	}
+	g, err := p.sessions.Grant(r)
+	if err != nil {
+		if !needSession && signedOut(err) {
+			return nil // TokenUserOrNone: a signed-out caller goes anonymously
+		}
+		return err
+	}
+	if len(rt.Groups) > 0 && !slices.ContainsFunc(rt.Groups, func(group string) bool { return slices.Contains(g.Groups, group) }) {
+		return apierror.New(shared.CodeForbidden, "You are not in a group that may use this API.")
+	}
+	if rt.Token == TokenClient {
+		return nil // its scopes are the BFF's own, asked for by ClientTokens
+	}
+	var missing []string
+	for _, s := range rt.Scopes {
+		if !slices.Contains(g.Scopes, s) {
+			missing = append(missing, s)
+		}
+	}
+	if len(missing) > 0 {
+		e := apierror.New(shared.CodeForbidden, "Your sign-in was not granted the access this API requires.")
+		e.Scope = strings.Join(missing, " ")
+		return e
+	}
+	return nil
+}
+
+// signedOut reports whether err says there is no live session.
+func signedOut(err error) bool {
+	return errors.Is(err, apierror.ErrUnauthenticated) || errors.Is(err, apierror.ErrSessionExpired)
+}
+
+// token returns the bearer token rt sends for r, or "" for none.
+func (p *Proxy) token(r *http.Request, rt *route) (string, error) {
+	switch rt.Token {
+	case TokenClient:
+		return rt.client.Token(r.Context())
+	case TokenNone:
+		return "", nil
+	case TokenUserOrNone:
+		t, err := p.tokens.AccessToken(r)
+		if err != nil && signedOut(err) {
+			return "", nil
+		}
+		return t, err
+	}
+	return p.tokens.AccessToken(r)
 }
 
 // splitPath splits "/api/{route}/{rest}" (escaped) into the route name and
@@ -221,7 +339,9 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 	h.Del("Authorization")
 	h.Del("Proxy-Authorization")
 	h.Del(shared.HeaderCSRF)
-	h.Set("Authorization", "Bearer "+out.token)
+	if out.token != "" {
+		h.Set("Authorization", "Bearer "+out.token)
+	}
 }
 
 // modifyResponse keeps upstream cookies away from the browser, and the

@@ -28,6 +28,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/bff/internal/apierror"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/login"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/provider"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/proxy"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/session"
 	"github.com/gatehouse-dev/gatehouse/shared"
 )
@@ -238,4 +239,15 @@ func sameSet(a, b []string) bool {
 	slices.Sort(a)
 	slices.Sort(b)
 	return slices.Equal(slices.Compact(a), slices.Compact(b))
+}
+
+// Grant returns what r's session was granted, for an API route's policy
+// (proxy.Sessions): the scopes of its access token and its groups claim.
+// Errors are those of session.Manager.Current.
+func (f *Refresher) Grant(r *http.Request) (proxy.Grant, error) {
+	rec, err := f.cfg.Sessions.Current(r)
+	if err != nil {
+		return proxy.Grant{}, err
+	}
+	return proxy.Grant{Scopes: rec.Tokens.Scopes, Groups: rec.User.Groups}, nil
 }
