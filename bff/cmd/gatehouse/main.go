@@ -63,7 +63,10 @@ func run(ctx context.Context, environ []string, stderr io.Writer) error {
 
 	routes := make([]bff.Route, len(cfg.Routes))
 	for i, r := range cfg.Routes {
-		routes[i] = bff.Route{Name: r.Name, Upstream: r.Upstream}
+		routes[i] = bff.Route{
+			Name: r.Name, Upstream: r.Upstream, Token: bff.TokenKind(r.Token), Scopes: r.Scopes, Groups: r.Groups,
+			Methods: r.Methods, Timeout: r.Timeout, MaxBody: r.MaxBody, Streaming: r.Streaming, InsecureHTTP: r.InsecureHTTP,
+		}
 	}
 	var app *spa.Handler
 	bffCfg := bff.Config{

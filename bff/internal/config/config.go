@@ -15,7 +15,6 @@ import (
 	"net/url"
 	"os"
 	"reflect"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -24,6 +23,7 @@ import (
 	"github.com/caarlos0/env/v11"
 
 	"github.com/gatehouse-dev/gatehouse/bff/internal/provider"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/proxy"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/seal"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/store/redisstore"
 	"github.com/gatehouse-dev/gatehouse/shared"
@@ -105,6 +105,11 @@ type Config struct {
 	// Default: no routes.
 	RoutesMap map[string]string `env:"GATEHOUSE_ROUTES" envSeparator:"," envKeyValSeparator:"="`
 
+	// RoutesFile is GATEHOUSE_ROUTES_FILE: a YAML route table with each
+	// route's policy (LoadRoutes documents its form). Its routes are added
+	// to GATEHOUSE_ROUTES'; a name may be in only one. Default: none.
+	RoutesFile string `env:"GATEHOUSE_ROUTES_FILE"`
+
 	// RefreshSkew: an access token expiring within this is refreshed before
 	// it is forwarded (GATEHOUSE_REFRESH_SKEW, a Go duration, default 60s).
 	RefreshSkew time.Duration `env:"GATEHOUSE_REFRESH_SKEW" envDefault:"60s"`
@@ -158,8 +163,9 @@ type Config struct {
 	PublicURL *url.URL `env:"-"`
 	// SPAURL is SPAURLString parsed, or PublicURL.
 	SPAURL *url.URL `env:"-"`
-	// Routes are RoutesMap checked and sorted by name.
-	Routes []Route `env:"-"`
+	// Routes are RoutesMap's, sorted by name, then RoutesFile's in its
+	// order, each checked (proxy.Route.Check).
+	Routes []proxy.Route `env:"-"`
 	// AuthParams is AuthParamsString parsed; nil when empty.
 	AuthParams url.Values `env:"-"`
 	// Store is SessionStore parsed.
@@ -195,15 +201,6 @@ type Store struct {
 	URL string
 	// Redacted is URL without its password, or Path.
 	Redacted string
-}
-
-// Route is one entry of the API proxy's allow-list: /api/{Name}/{rest} is
-// forwarded to Upstream + /{rest}.
-type Route struct {
-	// Name is the path segment after /api/: lower-case letters, digits and '-'.
-	Name string
-	// Upstream is an absolute http or https URL without query or fragment.
-	Upstream *url.URL
 }
 
 // StaticHost reports whether a static host serves the SPA (GATEHOUSE_SPA_URL
@@ -280,9 +277,6 @@ func Load(environ []string) (*Config, error) {
 	return cfg, nil
 }
 
-// routeName is the form of a route name in GATEHOUSE_ROUTES.
-var routeName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
-
 func (c *Config) check(add func(name, format string, args ...any)) {
 	const issuerHelp = "copy the Issuer URI from the Okta Admin Console (Security > API > Authorization Servers), e.g. https://dev-123.okta.com/oauth2/default"
 	switch {
@@ -355,22 +349,29 @@ func (c *Config) check(add func(name, format string, args ...any)) {
 	sort.Strings(names)
 	for _, name := range names {
 		raw := c.RoutesMap[name]
-		if !routeName.MatchString(name) {
-			add("GATEHOUSE_ROUTES", "route name %q: use lower-case letters, digits and '-' (e.g. orders=http://127.0.0.1:9001)", name)
-			continue
-		}
+		r := proxy.Route{Name: name}
 		u, err := url.Parse(raw)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-			shown := raw
-			if err == nil {
-				shown = u.Redacted() // never echo a password
-			} else {
-				shown = "(unparsable)"
-			}
-			add("GATEHOUSE_ROUTES", "route %q: upstream %q must be an absolute http(s) URL without credentials, query or fragment", name, shown)
+		if err == nil {
+			r.Upstream = u
+		}
+		if err := r.Check(); err != nil {
+			add("GATEHOUSE_ROUTES", "route %q: %v (e.g. orders=http://127.0.0.1:9001)", name, err)
 			continue
 		}
-		c.Routes = append(c.Routes, Route{Name: name, Upstream: u})
+		c.Routes = append(c.Routes, r)
+	}
+	if c.RoutesFile != "" {
+		file, err := LoadRoutes(c.RoutesFile)
+		if err != nil {
+			add("GATEHOUSE_ROUTES_FILE", "%v", err)
+		}
+		for _, r := range file {
+			if slices.ContainsFunc(c.Routes, func(o proxy.Route) bool { return o.Name == r.Name }) {
+				add("GATEHOUSE_ROUTES_FILE", "route %q is also in GATEHOUSE_ROUTES: keep it in one place", r.Name)
+				continue
+			}
+			c.Routes = append(c.Routes, r)
+		}
 	}
 
 	if c.RefreshSkew <= 0 || c.RefreshSkew > 10*time.Minute {

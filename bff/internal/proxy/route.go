@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -38,6 +37,22 @@ var routeName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 // scopeToken is a scope name (RFC 6749 §3.3: %x21 / %x23-5B / %x5D-7E).
 var scopeToken = regexp.MustCompile(`^[\x21\x23-\x5B\x5D-\x7E]+$`)
 
+// FieldError is a Route.Check failure about one key of the route table.
+type FieldError struct {
+	// Key is the route table's key at fault ("upstream", "token", …), or
+	// "" for the route's name.
+	Key string
+	Err error
+}
+
+func (e *FieldError) Error() string { return e.Err.Error() }
+
+func (e *FieldError) Unwrap() error { return e.Err }
+
+func fieldError(key, format string, args ...any) error {
+	return &FieldError{Key: key, Err: fmt.Errorf(format, args...)}
+}
+
 // Check fills in r's defaults and reports the first thing wrong with it, in
 // the route table's terms (the YAML keys of GATEHOUSE_ROUTES_FILE), so that
 // both that file's loader and bff.New can name it: a name that is not a
@@ -45,36 +60,41 @@ var scopeToken = regexp.MustCompile(`^[\x21\x23-\x5B\x5D-\x7E]+$`)
 // credentials, query or fragment, a plain-http upstream on a host that is not
 // loopback without InsecureHTTP, an unknown token kind, scopes on a route
 // that sends no token, a method that is not forwarded, a negative or
-// sub-millisecond timeout, a negative body limit.
+// sub-millisecond timeout, a negative body limit. Its errors are
+// *FieldError values.
 func (r *Route) Check() error {
 	if !routeName.MatchString(r.Name) {
-		return fmt.Errorf("route name %q: use lower-case letters, digits and '-', at most 63, starting with a letter or digit", r.Name)
+		return fieldError("", "route name %q: use lower-case letters, digits and '-', at most 63, starting with a letter or digit", r.Name)
 	}
 	u := r.Upstream
 	if u == nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || u.Opaque != "" {
-		return errors.New("upstream: give an absolute http(s) URL without credentials, query or fragment, e.g. https://orders.internal/v1")
+		shown := ""
+		if u != nil {
+			shown = fmt.Sprintf(" %q", u.Redacted()) // never a password
+		}
+		return fieldError("upstream", "upstream%s: give an absolute http(s) URL without credentials, query or fragment, e.g. https://orders.internal/v1", shown)
 	}
 	if u.Scheme == "http" && !jwks.IsLoopback(u.Hostname()) && !r.InsecureHTTP {
-		return fmt.Errorf("upstream %s: plain http to a host that is not loopback would send tokens unencrypted; use https, or set insecure_http: true if the network is trusted", u.Redacted())
+		return fieldError("upstream", "upstream %s: plain http to a host that is not loopback would send tokens unencrypted; use https, or set insecure_http: true if the network is trusted", u.Redacted())
 	}
 	switch r.Token {
 	case "":
 		r.Token = TokenUser
 	case TokenUser, TokenClient, TokenUserOrNone, TokenNone:
 	default:
-		return fmt.Errorf("token %q: use user, client, user-or-none or none", r.Token)
+		return fieldError("token", "token %q: use user, client, user-or-none or none", r.Token)
 	}
 	for _, s := range r.Scopes {
 		if !scopeToken.MatchString(s) {
-			return fmt.Errorf("scopes: %q is not a scope name (RFC 6749 §3.3: no spaces, quotes or backslashes)", s)
+			return fieldError("scopes", "scopes: %q is not a scope name (RFC 6749 §3.3: no spaces, quotes or backslashes)", s)
 		}
 	}
 	if len(r.Scopes) > 0 && r.Token == TokenNone {
-		return errors.New("scopes: a route with token: none sends no token, so it has no scopes to require; remove them or choose another token kind")
+		return fieldError("scopes", "scopes: a route with token: none sends no token, so it has no scopes to require; remove them or choose another token kind")
 	}
 	for _, g := range r.Groups {
 		if g == "" {
-			return errors.New("groups: a group name is empty")
+			return fieldError("groups", "groups: a group name is empty")
 		}
 	}
 	if len(r.Methods) == 0 {
@@ -83,7 +103,7 @@ func (r *Route) Check() error {
 	for i, m := range r.Methods {
 		m = strings.ToUpper(m)
 		if !slices.Contains(DefaultMethods, m) {
-			return fmt.Errorf("methods: %q is not forwarded; use some of %s", r.Methods[i], strings.Join(DefaultMethods, ", "))
+			return fieldError("methods", "methods: %q is not forwarded; use some of %s", r.Methods[i], strings.Join(DefaultMethods, ", "))
 		}
 		r.Methods[i] = m
 	}
@@ -91,13 +111,13 @@ func (r *Route) Check() error {
 	case r.Timeout == 0:
 		r.Timeout = DefaultTimeout
 	case r.Timeout < time.Millisecond:
-		return fmt.Errorf("timeout %v: give a duration of at least 1ms, e.g. 30s", r.Timeout)
+		return fieldError("timeout", "timeout %v: give a duration of at least 1ms, e.g. 30s", r.Timeout)
 	}
 	switch {
 	case r.MaxBody == 0:
 		r.MaxBody = DefaultMaxBody
 	case r.MaxBody < 0:
-		return fmt.Errorf("max_body %d: give a size, e.g. 1MiB", r.MaxBody)
+		return fieldError("max_body", "max_body %d: give a size, e.g. 1MiB", r.MaxBody)
 	}
 	return nil
 }
