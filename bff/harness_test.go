@@ -130,6 +130,9 @@ type options struct {
 	clientAuth string
 	clientKey  *provider.ClientKey
 	noSecret   bool
+	// routes are added to the default routes (orders, prefixed, dead); a
+	// route without an Upstream goes to the test's upstream.
+	routes []bff.Route
 	// log, when set, receives the BFF's log lines (provider, sign-in,
 	// refresh, requests); default slog.Default() (discarded unless -v).
 	log *slog.Logger
@@ -225,6 +228,12 @@ func (b *harness) start(t *testing.T, srv *httptest.Server) {
 		SPA:         http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "spa") }),
 		HTTPClient:  &http.Client{Transport: timeoutTransport{b.providerTimeout}},
 		Log:         b.opt.log,
+	}
+	for _, r := range b.opt.routes {
+		if r.Upstream == nil {
+			r.Upstream = upURL
+		}
+		cfg.Routes = append(cfg.Routes, r)
 	}
 	if b.opt.clientKey != nil {
 		cfg.ClientKey = b.opt.clientKey.Signer()

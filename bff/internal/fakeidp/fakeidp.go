@@ -94,6 +94,9 @@ type Provider struct {
 	// RefreshIDTokenClaims, when set, edits the claims of the ID token a
 	// refresh returns.
 	RefreshIDTokenClaims func(claims map[string]any)
+	// ClientScopes are the scopes the client credentials grant may ask for.
+	// Default none.
+	ClientScopes []string
 	// NoRotation keeps refresh tokens valid after use (no rotation).
 	NoRotation bool
 	// RefreshGate, when set, is received from before each refresh is
@@ -382,9 +385,33 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 		p.codeGrant(w, r)
 	case "refresh_token":
 		p.refreshGrant(w, r)
+	case "client_credentials":
+		p.clientGrant(w, r)
 	default:
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "unsupported_grant_type"})
 	}
+}
+
+// clientGrant answers the client credentials grant (RFC 6749 §4.4.3): an
+// access token for the client itself, with the scopes asked for, or
+// invalid_scope for one ClientScopes does not list.
+func (p *Provider) clientGrant(w http.ResponseWriter, r *http.Request) {
+	scope := r.PostForm.Get("scope")
+	for s := range strings.FieldsSeq(scope) {
+		if !slices.Contains(p.ClientScopes, s) {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_scope", "error_description": "the client may not ask for " + s})
+			return
+		}
+	}
+	now := p.Now()
+	at := p.sign(map[string]any{
+		"iss": p.iss(), "aud": "api://default", "sub": p.ClientID, "cid": p.ClientID, "scp": strings.Fields(scope),
+		"iat": now.Unix(), "exp": now.Add(p.AccessTokenTTL).Unix(), "jti": rand.Text(),
+	}, "at+jwt")
+	p.issued = append(p.issued, at)
+	writeJSON(w, http.StatusOK, map[string]any{
+		"access_token": at, "token_type": "Bearer", "expires_in": int(p.AccessTokenTTL / time.Second), "scope": scope,
+	})
 }
 
 func (p *Provider) codeGrant(w http.ResponseWriter, r *http.Request) {
@@ -613,4 +640,26 @@ func (p *Provider) signingKey() (crypto.Signer, string, jose.SignatureAlgorithm)
 	p.keyMu.RLock()
 	defer p.keyMu.RUnlock()
 	return p.key, p.keyID, p.alg
+}
+
+// AccessTokenClaims returns the claims of an access token this provider
+// issued (a user's: sub is the email; the client's: sub is ClientID), or
+// fails t.
+func (p *Provider) AccessTokenClaims(t testing.TB, token string) map[string]any {
+	t.Helper()
+	tok, err := jose.ParseSigned(token, []jose.SignatureAlgorithm{p.alg})
+	if err != nil {
+		t.Fatalf("not an access token of the provider: %v", err)
+	}
+	p.keyMu.RLock()
+	payload, err := tok.Verify(p.key.Public())
+	p.keyMu.RUnlock()
+	if err != nil {
+		t.Fatalf("the access token does not verify: %v", err)
+	}
+	var claims map[string]any
+	if err := json.Unmarshal(payload, &claims); err != nil {
+		t.Fatal(err)
+	}
+	return claims
 }
