@@ -267,7 +267,7 @@ func Load(environ []string) (*Config, error) {
 		seen[name] = true
 	}
 
-	cfg.check(add)
+	cfg.check(vars, add)
 	cfg.checkStore(vars, add)
 	cfg.checkClientAuth(vars, add)
 	sort.Strings(problems)
@@ -277,7 +277,8 @@ func Load(environ []string) (*Config, error) {
 	return cfg, nil
 }
 
-func (c *Config) check(add func(name, format string, args ...any)) {
+func (c *Config) check(vars map[string]string, add func(name, format string, args ...any)) {
+	lookup := func(name string) (string, bool) { v, ok := vars[name]; return v, ok }
 	const issuerHelp = "copy the Issuer URI from the Okta Admin Console (Security > API > Authorization Servers), e.g. https://dev-123.okta.com/oauth2/default"
 	switch {
 	case c.Issuer == "":
@@ -361,7 +362,7 @@ func (c *Config) check(add func(name, format string, args ...any)) {
 		c.Routes = append(c.Routes, r)
 	}
 	if c.RoutesFile != "" {
-		file, err := LoadRoutes(c.RoutesFile)
+		file, err := LoadRoutes(c.RoutesFile, lookup)
 		if err != nil {
 			add("GATEHOUSE_ROUTES_FILE", "%v", err)
 		}

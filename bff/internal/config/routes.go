@@ -37,11 +37,15 @@ var routeKeys = []string{"upstream", "token", "scopes", "groups", "methods", "ti
 //	    streaming: true        # WebSocket upgrades and event streams
 //	    insecure_http: false   # plain http to a host that is not loopback
 //
+// A value may name environment variables as ${NAME} (an upstream's host that
+// differs between environments: upstream: http://${ORDERS_ADDR}/v1); lookup
+// reads them, and one that is not set is an error.
+//
 // It returns the routes checked (proxy.Route.Check) in the file's order, or
 // an error naming the file, the line and the fix: unknown keys, values of
 // the wrong type or form, a route listed twice, and everything Check
 // refuses.
-func LoadRoutes(path string) ([]proxy.Route, error) {
+func LoadRoutes(path string, lookup func(string) (string, bool)) ([]proxy.Route, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -54,11 +58,11 @@ func LoadRoutes(path string) ([]proxy.Route, error) {
 	if len(data) > maxRoutesFile {
 		return nil, fmt.Errorf("%s: larger than %d bytes; is it the route table?", path, maxRoutesFile)
 	}
-	return ParseRoutes(path, data)
+	return ParseRoutes(path, data, lookup)
 }
 
 // ParseRoutes parses a route table (LoadRoutes) read from a file named name.
-func ParseRoutes(name string, data []byte) ([]proxy.Route, error) {
+func ParseRoutes(name string, data []byte, lookup func(string) (string, bool)) ([]proxy.Route, error) {
 	at := func(n *yaml.Node, format string, args ...any) error {
 		return fmt.Errorf("%s:%d: %s", name, n.Line, fmt.Sprintf(format, args...))
 	}
@@ -83,6 +87,9 @@ func ParseRoutes(name string, data []byte) ([]proxy.Route, error) {
 	}
 	if table == nil || table.Kind != yaml.MappingNode {
 		return nil, at(root, "routes must be a mapping of route names to routes")
+	}
+	if err := expand(table, lookup, at); err != nil {
+		return nil, err
 	}
 	var routes []proxy.Route
 	for i := 0; i < len(table.Content); i += 2 {
@@ -183,6 +190,31 @@ func parseRoute(key, body *yaml.Node, at func(*yaml.Node, string, ...any) error)
 		return r, at(n, "route %q: %v", r.Name, err)
 	}
 	return r, nil
+}
+
+// expand replaces ${NAME} in every scalar value under n with lookup(NAME).
+func expand(n *yaml.Node, lookup func(string) (string, bool), at func(*yaml.Node, string, ...any) error) error {
+	if n.Kind == yaml.ScalarNode && strings.Contains(n.Value, "${") {
+		var missing []string
+		n.Value = os.Expand(n.Value, func(name string) string {
+			v, ok := lookup(name)
+			if !ok {
+				missing = append(missing, name)
+			}
+			return v
+		})
+		if len(missing) > 0 {
+			return at(n, "${%s} is not set in the environment", missing[0])
+		}
+		n.Tag = "" // resolve the expanded text's type again (a number, a bool)
+		return nil
+	}
+	for _, c := range n.Content {
+		if err := expand(c, lookup, at); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // scalar returns v's text when it is a scalar (a string or a number), else "".

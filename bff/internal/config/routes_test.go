@@ -37,7 +37,7 @@ routes:
     token: none
     max_body: 1024
 `
-	routes, err := ParseRoutes("routes.yaml", []byte(table))
+	routes, err := ParseRoutes("routes.yaml", []byte(table), noEnv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func TestParseRoutesErrors(t *testing.T) {
 		{"not a mapping", "- a\n", []string{"routes.yaml:1:", "one key, routes"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := ParseRoutes("routes.yaml", []byte(tc.table))
+			_, err := ParseRoutes("routes.yaml", []byte(tc.table), noEnv)
 			if err == nil {
 				t.Fatalf("ParseRoutes(%q) = nil error", tc.table)
 			}
@@ -137,5 +137,25 @@ func TestLoadRoutesFile(t *testing.T) {
 	_, err = Load(append(slices.Clone(okta), "GATEHOUSE_ROUTES_FILE="+filepath.Join(dir, "missing.yaml")))
 	if err == nil || !strings.Contains(err.Error(), "GATEHOUSE_ROUTES_FILE:") || !strings.Contains(err.Error(), "missing.yaml") {
 		t.Errorf("a missing file: %v; want an error naming the variable and the file", err)
+	}
+}
+
+func noEnv(string) (string, bool) { return "", false }
+
+// TestRoutesFromTheEnvironment: ${NAME} in a value is the environment's
+// NAME, typed after expansion; an unset one is an error naming it.
+func TestRoutesFromTheEnvironment(t *testing.T) {
+	env := map[string]string{"ORDERS_ADDR": "127.0.0.1:9001", "STREAMING": "true", "LIMIT": "2MiB"}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	routes, err := ParseRoutes("routes.yaml", []byte("routes:\n  orders:\n    upstream: http://${ORDERS_ADDR}/v1\n    streaming: ${STREAMING}\n    max_body: ${LIMIT}\n"), lookup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := routes[0]; r.Upstream.String() != "http://127.0.0.1:9001/v1" || !r.Streaming || r.MaxBody != 2<<20 {
+		t.Errorf("route = %+v; want the environment's values", r)
+	}
+	_, err = ParseRoutes("routes.yaml", []byte("routes:\n  orders:\n    upstream: http://${NOPE}/v1\n"), lookup)
+	if err == nil || !strings.Contains(err.Error(), "routes.yaml:3: ${NOPE} is not set") {
+		t.Errorf("an unset variable: %v; want it named with its line", err)
 	}
 }
