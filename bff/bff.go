@@ -79,8 +79,8 @@ var (
 	// minute per client address, on each of /auth/login, /auth/callback and
 	// /auth/backchannel-logout. A person signs in a few times an hour, and
 	// an office behind one address some dozens of times a minute at most;
-	// the end-to-end suite signs in about 40 times in a run of several
-	// minutes, all from 127.0.0.1.
+	// the end-to-end suite (e2e/tests) signs in about 30 times in a run of
+	// several minutes, all from 127.0.0.1, at most a few each minute.
 	DefaultRateLimitLogin = RateLimit{Requests: 60, Per: time.Minute}
 	// DefaultRateLimitAPI is Config.RateLimitAPI's default: 600 per minute
 	// per session on /api/, ten a second on average, with the whole
