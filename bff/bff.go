@@ -25,24 +25,30 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/gatehouse-dev/gatehouse/bff/internal/apierror"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/clientip"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/clock"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/config"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/login"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/provider"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/proxy"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/ratelimit"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/refresh"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/seal"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/server"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/session"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/sessionstore"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/store"
+	"github.com/gatehouse-dev/gatehouse/shared"
 )
 
 // Defaults of Config.
@@ -66,6 +72,59 @@ const (
 	// Config.HTTPClient is nil: 10 seconds.
 	DefaultProviderTimeout = 10 * time.Second
 )
+
+// Default rate limits (Config.RateLimitLogin, Config.RateLimitAPI).
+var (
+	// DefaultRateLimitLogin is Config.RateLimitLogin's default: 60 per
+	// minute per client address, on each of /auth/login, /auth/callback and
+	// /auth/backchannel-logout. A person signs in a few times an hour, and
+	// an office behind one address some dozens of times a minute at most;
+	// the end-to-end suite (e2e/tests) signs in about 30 times in a run of
+	// several minutes, all from 127.0.0.1, at most a few each minute.
+	DefaultRateLimitLogin = RateLimit{Requests: 60, Per: time.Minute}
+	// DefaultRateLimitAPI is Config.RateLimitAPI's default: 600 per minute
+	// per session on /api/, ten a second on average, with the whole
+	// minute's allowance available at once for a page that loads many
+	// things.
+	DefaultRateLimitAPI = RateLimit{Requests: 600, Per: time.Minute}
+	// RateLimitOff is a RateLimit that turns a limit off.
+	RateLimitOff = RateLimit{Requests: -1}
+)
+
+// RateLimit allows Requests per Per, counted per key (a client address, a
+// session). The zero value is the field's default; Requests < 0
+// (RateLimitOff) turns the limit off. Otherwise Requests is 1 to 1000000
+// and Per 1 second to 24 hours.
+//
+// A request over the limit is answered 429 with shared.CodeRateLimited, a
+// Retry-After header in whole seconds (RFC 9110 §10.2.3) and the same
+// seconds in the body's retry_after. With the memory or file store each
+// process counts alone: a token bucket holding Requests, refilled at
+// Requests per Per. With Redis the replicas share one count: a fixed window
+// of Per from the Unix epoch, allowing Requests in each (up to twice that
+// across a window's end).
+type RateLimit struct {
+	Requests int
+	Per      time.Duration
+}
+
+// limit returns r as package ratelimit's Limit, def for the zero value.
+func (r RateLimit) limit(field string, def RateLimit) (ratelimit.Limit, error) {
+	if r == (RateLimit{}) {
+		r = def
+	}
+	if r.Requests < 0 {
+		return ratelimit.Limit{}, nil
+	}
+	l := ratelimit.Limit{Requests: r.Requests, Per: r.Per}
+	if l.Off() {
+		return l, fmt.Errorf("bff: %s: %d requests per %v: give at least 1 request, or RateLimitOff", field, r.Requests, r.Per)
+	}
+	if err := l.Check(); err != nil {
+		return l, fmt.Errorf("bff: %s: %w", field, err)
+	}
+	return l, nil
+}
 
 // Config configures a BFF. Issuer, ClientID, a credential (ClientSecret or
 // ClientKey) and PublicURL are required; every other field has a default.
@@ -151,6 +210,23 @@ type Config struct {
 	// clone of http.DefaultTransport keeping up to 64 idle connections per
 	// upstream host, waiting at most 60 seconds for an answer's headers.
 	UpstreamTransport http.RoundTripper
+	// RateLimitLogin limits each client address on /auth/login,
+	// /auth/callback and /auth/backchannel-logout, each path counted apart.
+	// Default DefaultRateLimitLogin; RateLimitOff turns it off. A browser's
+	// sign-in over the limit is sent to the SPA's sign-in error page with
+	// shared.CodeRateLimited; other requests get 429 (see RateLimit).
+	RateLimitLogin RateLimit
+	// RateLimitAPI limits each session on /api/ (each client address, for
+	// requests without a session). Default DefaultRateLimitAPI;
+	// RateLimitOff turns it off. Route.RateLimit adds a limit per route.
+	RateLimitAPI RateLimit
+	// TrustedProxies are the proxies (CIDR prefixes, e.g. 10.0.0.0/8)
+	// whose X-Forwarded-For is believed: from a peer among them, the client
+	// address is the right-most X-Forwarded-For entry that is not itself a
+	// trusted proxy. Default none: the TCP peer is the client, whatever its
+	// headers say. Behind a load balancer, list it, or every user counts
+	// as the balancer's address for the rate limits.
+	TrustedProxies []netip.Prefix
 	// Log receives one line per request, sign-in, sign-out and failure;
 	// never a token, a code or a secret. Default slog.Default().
 	Log *slog.Logger
@@ -205,6 +281,11 @@ type Route struct {
 	// loopback address: tokens then cross the network unencrypted. Default
 	// false.
 	InsecureHTTP bool
+	// RateLimit limits each session (each client address, without one) on
+	// this route, on top of Config.RateLimitAPI; a request over it gets 429
+	// rate_limited (see RateLimit) and the upstream is not called. Default
+	// (the zero value) and RateLimitOff: no limit of the route's own.
+	RateLimit RateLimit
 }
 
 // TokenKind says which access token a Route sends upstream.
@@ -337,6 +418,10 @@ func New(ctx context.Context, cfg Config) (*BFF, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bff: Config.Routes: %w", err)
 	}
+	limits, err := cfg.limits(st, sessions.ID)
+	if err != nil {
+		return nil, err
+	}
 	spa := cfg.SPA
 	if spa == nil {
 		spa = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -356,6 +441,9 @@ func New(ctx context.Context, cfg Config) (*BFF, error) {
 		SPA:               spa,
 		AllowedOrigins:    cfg.origins(),
 		FormActions:       originOf(idp.EndSessionEndpoint),
+		ClientIP:          clientip.New(cfg.TrustedProxies),
+		Limits:            limits,
+		LoginError:        cfg.SPAURL.String() + shared.RouteLoginError,
 		Ready: func(ctx context.Context) error {
 			if p, ok := st.(store.Pinger); ok {
 				if err := p.Ping(ctx); err != nil {
@@ -423,7 +511,50 @@ func (cfg *Config) defaults() error {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
+	if _, err := cfg.limits(nil, nil); err != nil { // checked before the store and provider are opened
+		return err
+	}
 	return nil
+}
+
+// limitKeys bounds the keys (addresses, sessions) the in-memory rate-limit
+// counter remembers.
+const limitKeys = ratelimit.DefaultMaxKeys
+
+// limits returns the rate limits, counted in Redis when st is the Redis
+// store (every replica shares the counts), else in this process.
+func (cfg *Config) limits(st store.Store, sessionID func(*http.Request) (string, bool)) (server.Limits, error) {
+	l := server.Limits{SessionID: sessionID, Routes: map[string]ratelimit.Limit{}}
+	var err error
+	if l.Login, err = cfg.RateLimitLogin.limit("Config.RateLimitLogin", DefaultRateLimitLogin); err != nil {
+		return l, err
+	}
+	if l.API, err = cfg.RateLimitAPI.limit("Config.RateLimitAPI", DefaultRateLimitAPI); err != nil {
+		return l, err
+	}
+	for _, r := range cfg.Routes {
+		rl, err := r.RateLimit.limit("Config.Routes: route "+r.Name+": RateLimit", RateLimitOff)
+		if err != nil {
+			return l, err
+		}
+		if !rl.Off() {
+			l.Routes[r.Name] = rl
+		}
+	}
+	for _, p := range cfg.TrustedProxies {
+		if !p.IsValid() {
+			return l, errors.New("bff: Config.TrustedProxies: a prefix is not valid (netip.ParsePrefix makes one)")
+		}
+	}
+	mem := ratelimit.NewMemory(limitKeys, cfg.now)
+	l.Counter = mem
+	if rs, ok := st.(interface {
+		Client() *redis.Client
+		Prefix() string
+	}); ok {
+		l.Counter = ratelimit.NewRedis(rs.Client(), rs.Prefix()+"rl:", mem, cfg.now, cfg.Log)
+	}
+	return l, nil
 }
 
 // origins returns the SPA origins other than the BFF's own: SPAURL when it

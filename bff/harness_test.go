@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"os"
 	"strings"
@@ -136,6 +137,11 @@ type options struct {
 	// log, when set, receives the BFF's log lines (provider, sign-in,
 	// refresh, requests); default slog.Default() (discarded unless -v).
 	log *slog.Logger
+	// rateLogin and rateAPI are Config.RateLimitLogin and RateLimitAPI;
+	// routeLimit, when set, adds the route "limited" (to the upstream)
+	// with that Route.RateLimit. trusted is Config.TrustedProxies.
+	rateLogin, rateAPI, routeLimit bff.RateLimit
+	trusted                        []netip.Prefix
 }
 
 func startBFF(t *testing.T, setup func(*fakeidp.Provider)) *harness {
@@ -224,6 +230,7 @@ func (b *harness) start(t *testing.T, srv *httptest.Server) {
 			{Name: "dead", Upstream: deadURL},
 		},
 		SessionIdle: b.opt.idle, SessionMax: b.opt.max, SessionMaxPerUser: b.opt.perUser,
+		RateLimitLogin: b.opt.rateLogin, RateLimitAPI: b.opt.rateAPI, TrustedProxies: b.opt.trusted,
 		SessionKeys: b.keys,
 		SPA:         http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "spa") }),
 		HTTPClient:  &http.Client{Transport: timeoutTransport{b.providerTimeout}},
@@ -234,6 +241,9 @@ func (b *harness) start(t *testing.T, srv *httptest.Server) {
 			r.Upstream = upURL
 		}
 		cfg.Routes = append(cfg.Routes, r)
+	}
+	if b.opt.routeLimit != (bff.RateLimit{}) {
+		cfg.Routes = append(cfg.Routes, bff.Route{Name: "limited", Upstream: upURL, RateLimit: b.opt.routeLimit})
 	}
 	if b.opt.clientKey != nil {
 		cfg.ClientKey = b.opt.clientKey.Signer()

@@ -16,6 +16,9 @@ const (
 	// PathLogin starts a sign-in: GET (a top-level navigation, never a fetch),
 	// optional query parameters ParamReturnTo and ParamLoginHint. Answers 302 to the OpenID
 	// provider's authorization endpoint (RFC 6749 §4.1.1, RFC 7636 §4.3).
+	// Over the rate limit per client address: 302 to RouteLoginError with
+	// CodeRateLimited for a navigation, else 429 and an Error with
+	// CodeRateLimited and RetryAfter (so too PathCallback).
 	PathLogin = "/auth/login"
 
 	// PathCallback is the redirect URI registered at the provider
@@ -32,7 +35,9 @@ const (
 	// PathBackChannelLogout receives the provider's logout tokens: POST
 	// application/x-www-form-urlencoded with logout_token (OpenID Connect
 	// Back-Channel Logout 1.0 §2.5). Answers 200, or 400 with
-	// {"error":"invalid_request"} when the token does not verify (§2.8).
+	// {"error":"invalid_request"} when the token does not verify (§2.8), or
+	// 429 and an Error with CodeRateLimited over the rate limit per client
+	// address.
 	PathBackChannelLogout = "/auth/backchannel-logout"
 
 	// PathLogout ends the session: POST as a top-level form navigation (no

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -36,6 +37,19 @@ var ErrNoAnswer = browser.ErrNoAnswer
 type ResponseError struct {
 	Status int
 	Body   shared.Error
+
+	retryAfter time.Duration // the Retry-After header's delay-seconds
+}
+
+// RetryAfter returns how long the BFF asked to wait before trying again,
+// with a 429 rate_limited (or a 503): Body.RetryAfter's seconds, else the
+// Retry-After header's (RFC 9110 §10.2.3, in delay-seconds: the BFF never
+// sends a date); 0 when the answer said nothing.
+func (e *ResponseError) RetryAfter() time.Duration {
+	if e.Body.RetryAfter > 0 {
+		return time.Duration(e.Body.RetryAfter) * time.Second
+	}
+	return e.retryAfter
 }
 
 // Error returns "auth: HTTP 401: session_expired: Your session has ended.".
@@ -135,6 +149,9 @@ func decodeResponse(res browser.Response, out any) error {
 	e := &ResponseError{Status: res.Status}
 	if json.Unmarshal(res.Body, &e.Body) != nil || e.Body.Code == "" {
 		e.Body = shared.Error{}
+	}
+	if secs, err := strconv.Atoi(strings.TrimSpace(res.RetryAfter)); err == nil && secs > 0 {
+		e.retryAfter = time.Duration(secs) * time.Second
 	}
 	if e.Body.Message == "" {
 		e.Body.Message = codeMessage(cfg().texts, e.Body.Code, res.Status)

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gatehouse-dev/gatehouse/shared"
 	"github.com/gatehouse-dev/gatehouse/web/auth/internal/browser"
@@ -253,5 +254,34 @@ func TestFetchAnswersReachTheSession(t *testing.T) {
 				t.Errorf("Message(%v) = %q; want a sentence", err, Message(err))
 			}
 		})
+	}
+}
+
+func TestRetryAfter(t *testing.T) {
+	tests := []struct {
+		name string
+		res  browser.Response
+		want time.Duration
+	}{
+		{"from the body", browser.Response{Status: 429, RetryAfter: "7", Body: []byte(`{"error":"rate_limited","message":"Too many requests.","retry_after":12}`)}, 12 * time.Second},
+		{"from the header", browser.Response{Status: 429, RetryAfter: " 7 ", Body: []byte(`<html>Too Many Requests</html>`)}, 7 * time.Second},
+		{"a date is not read", browser.Response{Status: 503, RetryAfter: "Wed, 21 Oct 2026 07:28:00 GMT"}, 0},
+		{"nothing said", browser.Response{Status: 429, Body: []byte(`{"error":"rate_limited"}`)}, 0},
+		{"nonsense", browser.Response{Status: 429, RetryAfter: "-5"}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var re *ResponseError
+			if err := decodeResponse(tt.res, nil); !errors.As(err, &re) {
+				t.Fatalf("decodeResponse = %v; want a *ResponseError", err)
+			}
+			if got := re.RetryAfter(); got != tt.want {
+				t.Errorf("RetryAfter() = %v; want %v", got, tt.want)
+			}
+		})
+	}
+	limited := decodeResponse(browser.Response{Status: 429, Body: []byte(`{"error":"rate_limited"}`)}, nil)
+	if got := Message(limited); got != DefaultTexts().RateLimitedMessage {
+		t.Errorf("Message(429 without a message) = %q; want Texts.RateLimitedMessage", got)
 	}
 }

@@ -3,6 +3,7 @@ package demo
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -72,6 +73,19 @@ func (v *ordersView) load(ctx app.Context) {
 	})
 }
 
+// tooManyRequests says how long to wait after a 429 (the BFF's rate limit
+// on /api/, TestAPIRateLimitPerSession): its Retry-After, in seconds.
+func tooManyRequests(wait time.Duration) string {
+	secs := int((wait + time.Second - 1) / time.Second)
+	switch {
+	case secs < 1:
+		return "Too many requests, try again in a moment."
+	case secs == 1:
+		return "Too many requests, try again in 1 second."
+	}
+	return "Too many requests, try again in " + strconv.Itoa(secs) + " seconds."
+}
+
 // reload is "Reload" and "Try again".
 func (v *ordersView) reload(_ app.Context, _ app.Event) {
 	v.load(v.ctx)
@@ -109,6 +123,9 @@ func (v *ordersView) status() app.UI {
 		var re *auth.ResponseError
 		if errors.As(v.orders.err, &re) && re.Status == http.StatusUnauthorized {
 			return nil // the kit's guard shows what became of the session
+		}
+		if re != nil && re.Status == http.StatusTooManyRequests {
+			return errorNotice("Could not load your orders", tooManyRequests(re.RetryAfter()), "Try again", v.reload)
 		}
 		return errorNotice("Could not load your orders", auth.Message(v.orders.err), "Try again", v.reload)
 	case statusLoaded:

@@ -145,6 +145,8 @@ func TestNavBarAccount(t *testing.T) {
 func TestOrdersViewStates(t *testing.T) {
 	csrf := &auth.ResponseError{Status: http.StatusForbidden, Body: shared.Error{Code: shared.CodeCSRFRequired, Message: "Missing X-CSRF header."}}
 	unavailable := &auth.ResponseError{Status: http.StatusServiceUnavailable, Body: shared.Error{Code: shared.CodeProviderUnavailable, Message: "Your sign-in provider is not answering."}}
+	limited := &auth.ResponseError{Status: http.StatusTooManyRequests, Body: shared.Error{Code: shared.CodeRateLimited, Message: "Too many requests. Try again in 12 seconds.", RetryAfter: 12}}
+	limitedNoWait := &auth.ResponseError{Status: http.StatusTooManyRequests}
 	expired := &auth.ResponseError{Status: http.StatusUnauthorized, Body: shared.Error{Code: shared.CodeSessionExpired, Message: "Your session has ended."}}
 	list := ordersList{Orders: []order{{ID: "ORD-1001", Item: "Tea set"}}}
 	tests := []struct {
@@ -160,6 +162,8 @@ func TestOrdersViewStates(t *testing.T) {
 		{"provider unavailable", ordersView{orders: remote[ordersList]{status: statusFailed, err: unavailable, data: list}}, []string{"Could not load your orders", "Your sign-in provider is not answering.", "Try again", "Reload"}, []string{"<table"}},
 		{"session store unavailable keeps the session", ordersView{orders: remote[ordersList]{status: statusFailed, err: errStoreDown, data: list}}, []string{"Could not load your orders", storeDownMsg, "Try again"}, []string{"<table", "Your session has ended"}},
 		// The kit's guard says the session ended; the view says nothing of its own.
+		{"rate limited", ordersView{orders: remote[ordersList]{status: statusFailed, err: limited, data: list}}, []string{"Could not load your orders", "Too many requests, try again in 12 seconds.", "Try again"}, []string{"<table"}},
+		{"rate limited, no wait said", ordersView{orders: remote[ordersList]{status: statusFailed, err: limitedNoWait}}, []string{"Too many requests, try again in a moment."}, []string{"seconds"}},
 		{"session ended on the API", ordersView{orders: remote[ordersList]{status: statusFailed, err: expired, data: list}}, []string{"Reload"}, []string{"Could not load", "ORD-1001"}},
 	}
 	for _, tt := range tests {

@@ -31,6 +31,7 @@ import (
 
 	"github.com/gatehouse-dev/gatehouse/bff"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/config"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/ratelimit"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/serve"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/spa"
 	"github.com/gatehouse-dev/gatehouse/web/demo"
@@ -66,6 +67,7 @@ func run(ctx context.Context, environ []string, stderr io.Writer) error {
 		routes[i] = bff.Route{
 			Name: r.Name, Upstream: r.Upstream, Token: bff.TokenKind(r.Token), Scopes: r.Scopes, Groups: r.Groups,
 			Methods: r.Methods, Timeout: r.Timeout, MaxBody: r.MaxBody, Streaming: r.Streaming, InsecureHTTP: r.InsecureHTTP,
+			RateLimit: rateLimit(r.RateLimit),
 		}
 	}
 	var app *spa.Handler
@@ -86,6 +88,9 @@ func run(ctx context.Context, environ []string, stderr io.Writer) error {
 		SessionKeys:       cfg.Keys,
 		SPAURL:            cfg.SPAURL,
 		AllowedOrigins:    cfg.AllowedOrigins,
+		RateLimitLogin:    rateLimit(cfg.RateLimitLogin),
+		RateLimitAPI:      rateLimit(cfg.RateLimitAPI),
+		TrustedProxies:    cfg.TrustedProxies,
 		Log:               log,
 	}
 	if !cfg.StaticHost() {
@@ -144,6 +149,14 @@ func run(ctx context.Context, environ []string, stderr io.Writer) error {
 	return serve.Run(ctx, srv, ln, log)
 }
 
+// rateLimit is a parsed GATEHOUSE_RATE_LIMIT_* as bff.Config takes it.
+func rateLimit(l ratelimit.Limit) bff.RateLimit {
+	if l.Off() {
+		return bff.RateLimitOff
+	}
+	return bff.RateLimit{Requests: l.Requests, Per: l.Per}
+}
+
 // envNames turns bff.Config's field names in New's errors into the
 // environment variables they come from.
 var envNames = strings.NewReplacer(
@@ -152,4 +165,7 @@ var envNames = strings.NewReplacer(
 	"bff: Config.SessionKeys:", "GATEHOUSE_SESSION_KEYS:",
 	"bff: Config.ClientKey:", "GATEHOUSE_CLIENT_KEY:",
 	"bff: Config.Routes:", "GATEHOUSE_ROUTES:",
+	"bff: Config.RateLimitLogin:", "GATEHOUSE_RATE_LIMIT_LOGIN:",
+	"bff: Config.RateLimitAPI:", "GATEHOUSE_RATE_LIMIT_API:",
+	"bff: Config.TrustedProxies:", "GATEHOUSE_TRUSTED_PROXIES:",
 )

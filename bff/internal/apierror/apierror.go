@@ -10,6 +10,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/gatehouse-dev/gatehouse/shared"
 )
@@ -23,6 +25,9 @@ type Error struct {
 	// scope the request lacks.
 	Scope string
 	Err   error
+	// RetryAfter, in whole seconds, is sent as the Retry-After header (RFC
+	// 9110 §10.2.3) and shared.Error.RetryAfter when more than 0.
+	RetryAfter int
 }
 
 // New returns an *Error with code and a message for people.
@@ -33,6 +38,23 @@ func New(code shared.Code, message string) *Error {
 // Wrap returns an *Error with code and message that keeps err as its cause.
 func Wrap(code shared.Code, message string, err error) *Error {
 	return &Error{Code: code, Message: message, Err: err}
+}
+
+// RateLimited returns the error of a request over a rate limit: 429
+// rate_limited, to be tried again after retry (rounded up to whole seconds,
+// at least 1: Retry-After's delay-seconds, RFC 9110 §10.2.3).
+func RateLimited(retry time.Duration) *Error {
+	secs := int((retry + time.Second - 1) / time.Second)
+	secs = max(secs, 1)
+	return &Error{Code: shared.CodeRateLimited, RetryAfter: secs,
+		Message: "Too many requests. Try again in " + seconds(secs) + "."}
+}
+
+func seconds(n int) string {
+	if n == 1 {
+		return "1 second"
+	}
+	return strconv.Itoa(n) + " seconds"
 }
 
 // Error returns the code, the message and the cause, for logs.
@@ -72,7 +94,7 @@ func Write(w http.ResponseWriter, r *http.Request, err error) {
 	body := internal
 	var e *Error
 	if errors.As(err, &e) {
-		body = Error{Code: e.Code, Message: e.Message, Scope: e.Scope}
+		body = Error{Code: e.Code, Message: e.Message, Scope: e.Scope, RetryAfter: e.RetryAfter}
 		if e.Code.HTTPStatus() >= 500 {
 			slog.Default().LogAttrs(r.Context(), slog.LevelWarn, "request failed",
 				slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("error", err.Error()))
@@ -90,6 +112,9 @@ func Write(w http.ResponseWriter, r *http.Request, err error) {
 		// authenticates through a browser session, not an HTTP scheme.
 		h.Set("WWW-Authenticate", `Cookie realm="gatehouse"`)
 	}
+	if body.RetryAfter > 0 {
+		h.Set("Retry-After", strconv.Itoa(body.RetryAfter))
+	}
 	w.WriteHeader(body.Code.HTTPStatus())
-	_ = json.NewEncoder(w).Encode(shared.Error{Code: body.Code, Message: body.Message, Scope: body.Scope})
+	_ = json.NewEncoder(w).Encode(shared.Error{Code: body.Code, Message: body.Message, Scope: body.Scope, RetryAfter: body.RetryAfter})
 }

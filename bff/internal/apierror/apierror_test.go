@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gatehouse-dev/gatehouse/shared"
 )
@@ -58,5 +60,30 @@ func TestWriteNothingWhenTheClientLeft(t *testing.T) {
 	Write(rec, httptest.NewRequest(http.MethodGet, "/api/x", nil).WithContext(ctx), errors.New("x"))
 	if rec.Body.Len() != 0 {
 		t.Errorf("wrote %q to a client that left", rec.Body.String())
+	}
+}
+
+func TestRateLimited(t *testing.T) {
+	for _, tt := range []struct {
+		retry time.Duration
+		want  int
+	}{{0, 1}, {time.Millisecond, 1}, {time.Second, 1}, {1001 * time.Millisecond, 2}, {59 * time.Second, 59}} {
+		rec := httptest.NewRecorder()
+		Write(rec, httptest.NewRequest(http.MethodGet, "/api/x", nil), RateLimited(tt.retry))
+		if rec.Code != http.StatusTooManyRequests {
+			t.Errorf("retry %v: status %d; want 429", tt.retry, rec.Code)
+		}
+		if got := rec.Header().Get("Retry-After"); got != strconv.Itoa(tt.want) {
+			t.Errorf("retry %v: Retry-After %q; want %d", tt.retry, got, tt.want)
+		}
+		var body shared.Error
+		if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || body.Code != shared.CodeRateLimited || body.RetryAfter != tt.want || body.Message == "" {
+			t.Errorf("retry %v: body %s, %v; want rate_limited with retry_after %d", tt.retry, rec.Body, err, tt.want)
+		}
+	}
+	rec := httptest.NewRecorder()
+	Write(rec, httptest.NewRequest(http.MethodGet, "/api/x", nil), ErrNotFound)
+	if rec.Header().Get("Retry-After") != "" || strings.Contains(rec.Body.String(), "retry_after") {
+		t.Errorf("a 404 carries a retry: %v %s", rec.Header(), rec.Body)
 	}
 }

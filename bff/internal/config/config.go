@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"reflect"
@@ -24,6 +25,7 @@ import (
 
 	"github.com/gatehouse-dev/gatehouse/bff/internal/provider"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/proxy"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/ratelimit"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/seal"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/store/redisstore"
 	"github.com/gatehouse-dev/gatehouse/shared"
@@ -153,6 +155,23 @@ type Config struct {
 	// StaticDir/web/app.wasm (GATEHOUSE_STATIC_DIR, default "static").
 	StaticDir string `env:"GATEHOUSE_STATIC_DIR" envDefault:"static"`
 
+	// RateLimitLoginString is GATEHOUSE_RATE_LIMIT_LOGIN: sign-ins allowed
+	// per client address, on each of /auth/login, /auth/callback and
+	// /auth/backchannel-logout, written requests/period ("30/min", "5/s",
+	// "1000/h", "100/10s") or "off". Default DefaultRateLimitLogin.
+	RateLimitLoginString string `env:"GATEHOUSE_RATE_LIMIT_LOGIN" envDefault:"60/min"`
+
+	// RateLimitAPIString is GATEHOUSE_RATE_LIMIT_API: /api/ requests allowed
+	// per session (per client address without one), in the same form.
+	// Default DefaultRateLimitAPI.
+	RateLimitAPIString string `env:"GATEHOUSE_RATE_LIMIT_API" envDefault:"600/min"`
+
+	// TrustedProxiesList is GATEHOUSE_TRUSTED_PROXIES: the proxies whose
+	// X-Forwarded-For is believed, comma-separated CIDR prefixes or single
+	// addresses (e.g. "10.0.0.0/8,127.0.0.1/32"). Default none: the TCP
+	// peer is the client.
+	TrustedProxiesList []string `env:"GATEHOUSE_TRUSTED_PROXIES" envSeparator:","`
+
 	// LogLevel is the minimum level logged: debug, info, warn or error
 	// (GATEHOUSE_LOG_LEVEL, default info).
 	LogLevel string `env:"GATEHOUSE_LOG_LEVEL" envDefault:"info"`
@@ -177,7 +196,20 @@ type Config struct {
 	Level slog.Level `env:"-"`
 	// ClientKey is ClientKeyPEM or ClientKeyFile's key; nil without one.
 	ClientKey *provider.ClientKey `env:"-"`
+	// RateLimitLogin and RateLimitAPI are the limits parsed; off when
+	// Off().
+	RateLimitLogin ratelimit.Limit `env:"-"`
+	RateLimitAPI   ratelimit.Limit `env:"-"`
+	// TrustedProxies is TrustedProxiesList parsed.
+	TrustedProxies []netip.Prefix `env:"-"`
 }
+
+// Defaults of the rate limits (bff.DefaultRateLimitLogin and
+// bff.DefaultRateLimitAPI, which a test keeps equal).
+const (
+	DefaultRateLimitLogin = "60/min"
+	DefaultRateLimitAPI   = "600/min"
+)
 
 // DefaultSessionStore is GATEHOUSE_SESSION_STORE's default: a bbolt file in
 // the data directory under the working directory.
@@ -391,8 +423,40 @@ func (c *Config) check(vars map[string]string, add func(name, format string, arg
 	if c.StaticDir == "" && !c.StaticHost() {
 		add("GATEHOUSE_STATIC_DIR", "is empty: give the directory that holds web/app.wasm (default static)")
 	}
+	c.checkLimits(add)
 	if err := c.Level.UnmarshalText([]byte(c.LogLevel)); err != nil {
 		add("GATEHOUSE_LOG_LEVEL", "%q: use debug, info, warn or error", c.LogLevel)
+	}
+}
+
+// checkLimits parses the rate limits and the trusted proxies.
+func (c *Config) checkLimits(add func(name, format string, args ...any)) {
+	var err error
+	if c.RateLimitLogin, err = ratelimit.Parse(c.RateLimitLoginString); err != nil {
+		add("GATEHOUSE_RATE_LIMIT_LOGIN", "%v (default %s)", err, DefaultRateLimitLogin)
+	}
+	if c.RateLimitAPI, err = ratelimit.Parse(c.RateLimitAPIString); err != nil {
+		add("GATEHOUSE_RATE_LIMIT_API", "%v (default %s)", err, DefaultRateLimitAPI)
+	}
+	for _, raw := range c.TrustedProxiesList {
+		raw = strings.TrimSpace(raw)
+		if raw == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(raw)
+		if err != nil {
+			a, aerr := netip.ParseAddr(raw)
+			if aerr != nil {
+				add("GATEHOUSE_TRUSTED_PROXIES", "%q is not a CIDR prefix or an address: list the proxies in front of Gatehouse, e.g. 10.0.0.0/8,127.0.0.1/32", raw)
+				continue
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		if p != p.Masked() {
+			add("GATEHOUSE_TRUSTED_PROXIES", "%q has bits set after its prefix length: write %s for the network, or %s/%d for the one address", raw, p.Masked(), p.Addr(), p.Addr().BitLen())
+			continue
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p)
 	}
 }
 

@@ -2,11 +2,15 @@ package config
 
 import (
 	"encoding/base64"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/gatehouse-dev/gatehouse/bff/internal/ratelimit"
 )
 
 // testKey is a session key in GATEHOUSE_SESSION_KEYS's form.
@@ -47,6 +51,31 @@ func TestLoadDefaults(t *testing.T) {
 	}
 	if len(cfg.Keys) != 1 || cfg.SessionMaxPerUser != 10 {
 		t.Errorf("Keys %d, SessionMaxPerUser %d; want 1, 10", len(cfg.Keys), cfg.SessionMaxPerUser)
+	}
+}
+
+func TestLoadRateLimits(t *testing.T) {
+	cfg, err := Load(okta)
+	if err != nil {
+		t.Fatalf("Load = %v", err)
+	}
+	if cfg.RateLimitLogin.String() != DefaultRateLimitLogin || cfg.RateLimitAPI.String() != DefaultRateLimitAPI || len(cfg.TrustedProxies) != 0 {
+		t.Errorf("defaults: login %v, api %v, trusted %v; want %s, %s, none", cfg.RateLimitLogin, cfg.RateLimitAPI, cfg.TrustedProxies, DefaultRateLimitLogin, DefaultRateLimitAPI)
+	}
+	cfg, err = Load(append(okta,
+		"GATEHOUSE_RATE_LIMIT_LOGIN=5/s",
+		"GATEHOUSE_RATE_LIMIT_API=off",
+		"GATEHOUSE_TRUSTED_PROXIES=10.0.0.0/8, 127.0.0.1/32,2001:db8::1",
+	))
+	if err != nil {
+		t.Fatalf("Load = %v", err)
+	}
+	if cfg.RateLimitLogin != (ratelimit.Limit{Requests: 5, Per: time.Second}) || !cfg.RateLimitAPI.Off() {
+		t.Errorf("login %+v, api %+v; want 5/s and off", cfg.RateLimitLogin, cfg.RateLimitAPI)
+	}
+	want := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("127.0.0.1/32"), netip.MustParsePrefix("2001:db8::1/128")}
+	if !reflect.DeepEqual(cfg.TrustedProxies, want) {
+		t.Errorf("TrustedProxies = %v; want %v", cfg.TrustedProxies, want)
 	}
 }
 
@@ -131,6 +160,12 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		{"auth param Gatehouse sets", []string{"GATEHOUSE_AUTH_PARAMS=scope=admin"}, []string{"GATEHOUSE_AUTH_PARAMS:", "scope is set by Gatehouse itself"}},
 		{"prompt none", []string{"GATEHOUSE_AUTH_PARAMS=prompt=none"}, []string{"GATEHOUSE_AUTH_PARAMS:", "login_required"}},
 		{"resource with a fragment", []string{"GATEHOUSE_AUTH_PARAMS=resource=https://api.example.com/%23x"}, []string{"GATEHOUSE_AUTH_PARAMS:", "RFC 8707"}},
+		{"login limit not a limit", []string{"GATEHOUSE_RATE_LIMIT_LOGIN=30"}, []string{"GATEHOUSE_RATE_LIMIT_LOGIN:", "requests/period", "30/min"}},
+		{"login limit of 0", []string{"GATEHOUSE_RATE_LIMIT_LOGIN=0/min"}, []string{"GATEHOUSE_RATE_LIMIT_LOGIN:", "at least 1", "or the limit off"}},
+		{"api limit of an unknown period", []string{"GATEHOUSE_RATE_LIMIT_API=30/week"}, []string{"GATEHOUSE_RATE_LIMIT_API:", "s, min, h"}},
+		{"api limit period too short", []string{"GATEHOUSE_RATE_LIMIT_API=30/10ms"}, []string{"GATEHOUSE_RATE_LIMIT_API:", "between 1s and 24h"}},
+		{"trusted proxy not a prefix", []string{"GATEHOUSE_TRUSTED_PROXIES=10.0.0.0/8,proxy.internal"}, []string{"GATEHOUSE_TRUSTED_PROXIES:", `"proxy.internal" is not a CIDR prefix`}},
+		{"trusted proxy with host bits", []string{"GATEHOUSE_TRUSTED_PROXIES=10.1.2.3/8"}, []string{"GATEHOUSE_TRUSTED_PROXIES:", "write 10.0.0.0/8", "10.1.2.3/32"}},
 		{"unknown setting", []string{"GATEHOUSE_METRICS_ADDR=:9100"}, []string{"GATEHOUSE_METRICS_ADDR: is not a setting"}},
 		{"typo", []string{"GATEHOUSE_ROUTE=orders=http://x"}, []string{"GATEHOUSE_ROUTE: is not a setting"}},
 	}

@@ -14,6 +14,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/gatehouse-dev/gatehouse/bff/internal/proxy"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/ratelimit"
 )
 
 // maxRoutesFile bounds the route table file read at start-up.
@@ -21,7 +22,7 @@ const maxRoutesFile = 1 << 20
 
 // routeKeys are the keys of one route in the route table, in the order the
 // README documents them.
-var routeKeys = []string{"upstream", "token", "scopes", "groups", "methods", "timeout", "max_body", "streaming", "insecure_http"}
+var routeKeys = []string{"upstream", "token", "scopes", "groups", "methods", "timeout", "max_body", "rate_limit", "streaming", "insecure_http"}
 
 // LoadRoutes reads the route table at path (GATEHOUSE_ROUTES_FILE):
 //
@@ -34,6 +35,7 @@ var routeKeys = []string{"upstream", "token", "scopes", "groups", "methods", "ti
 //	    methods: [GET, POST]
 //	    timeout: 30s           # a Go duration
 //	    max_body: 1MiB         # bytes, or with a unit: KiB, MiB, kB, MB
+//	    rate_limit: 10/s       # per session, on top of GATEHOUSE_RATE_LIMIT_API
 //	    streaming: true        # WebSocket upgrades and event streams
 //	    insecure_http: false   # plain http to a host that is not loopback
 //
@@ -164,6 +166,15 @@ func parseRoute(key, body *yaml.Node, at func(*yaml.Node, string, ...any) error)
 			if n == 0 {
 				return r, bad("0 would refuse every request with a body; give a size, e.g. 1MiB")
 			}
+		case "rate_limit":
+			l, err := ratelimit.Parse(scalar(v))
+			if err == nil {
+				err = l.Check()
+			}
+			if err != nil {
+				return r, bad("give requests per period, e.g. 10/s, 300/min or 1000/h, or off")
+			}
+			r.RateLimit = l
 		case "streaming", "insecure_http":
 			var b bool
 			if v.Kind != yaml.ScalarNode || v.Decode(&b) != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/bff/internal/proxy"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/ratelimit"
 )
 
 func TestParseRoutes(t *testing.T) {
@@ -23,6 +24,7 @@ routes:
     methods: [get, POST]
     timeout: 45s
     max_body: 2MiB
+    rate_limit: 10/s
     streaming: true
   reports:
     upstream: http://reports.internal:8080
@@ -51,7 +53,7 @@ routes:
 	o := routes[0]
 	if o.Upstream.String() != "https://orders.internal/v1" || o.Token != proxy.TokenUser || !reflect.DeepEqual(o.Scopes, []string{"orders:read"}) ||
 		!reflect.DeepEqual(o.Groups, []string{"Admins", "Support"}) || !reflect.DeepEqual(o.Methods, []string{"GET", "POST"}) ||
-		o.Timeout != 45*time.Second || o.MaxBody != 2<<20 || !o.Streaming || o.InsecureHTTP {
+		o.Timeout != 45*time.Second || o.MaxBody != 2<<20 || o.RateLimit != (ratelimit.Limit{Requests: 10, Per: time.Second}) || !o.Streaming || o.InsecureHTTP {
 		t.Errorf("orders = %+v", o)
 	}
 	if r := routes[1]; r.Token != proxy.TokenClient || !r.InsecureHTTP || r.Timeout != proxy.DefaultTimeout || r.MaxBody != proxy.DefaultMaxBody ||
@@ -93,6 +95,7 @@ func TestParseRoutesErrors(t *testing.T) {
 		{"timeout without unit", route("    timeout: 30\n"), []string{"routes.yaml:4:", "30s"}},
 		{"bad size", route("    max_body: lots\n"), []string{"routes.yaml:4:", "1MiB"}},
 		{"zero size", route("    max_body: 0\n"), []string{"routes.yaml:4:", "refuse every request"}},
+		{"bad rate limit", route("    rate_limit: fast\n"), []string{"routes.yaml:4:", "10/s"}},
 		{"bad bool", route("    streaming: maybe\n"), []string{"routes.yaml:4:", "true or false"}},
 		{"not YAML", "routes: [\n", []string{"routes.yaml:"}},
 		{"empty", "", []string{"routes.yaml: is empty"}},

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/bff/internal/apierror"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/ratelimit"
 	"github.com/gatehouse-dev/gatehouse/shared"
 )
 
@@ -56,6 +57,9 @@ type Route struct {
 	// InsecureHTTP allows a plain-http Upstream on a host that is not
 	// loopback (Check).
 	InsecureHTTP bool
+	// RateLimit is the route's own limit per session (the route table's
+	// rate_limit; the server package applies it). Zero: none.
+	RateLimit ratelimit.Limit
 }
 
 // Grant is what a session was granted, for a Route's policy.

@@ -181,7 +181,11 @@ func wireBFF(t *testing.T, cfg childConfig, public *url.URL, idp *fakeidp.Provid
 		UpstreamTransport: tr,
 		SessionStore:      cfg.Store,
 		SessionKeys:       [][]byte{key},
-		Log:               log,
+		// The load runs far more requests per session than a person makes:
+		// the limits are off here (package ratelimit measures their cost).
+		RateLimitLogin: bff.RateLimitOff,
+		RateLimitAPI:   bff.RateLimitOff,
+		Log:            log,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -6,13 +6,16 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/gatehouse-dev/gatehouse/bff/internal/clientip"
 )
 
 // maxLoggedPath bounds the path in a request's log line.
 const maxLoggedPath = 512
 
-// logRequests logs one line per request: method, path (never the query,
-// which can hold an authorization code), status, bytes and duration.
+// logRequests logs one line per request: the client's address (from the
+// context, clientip.Middleware), method, path (never the query, which can
+// hold an authorization code), status, bytes and duration.
 func logRequests(log *slog.Logger, now func() time.Time, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := now()
@@ -22,7 +25,12 @@ func logRequests(log *slog.Logger, now func() time.Time, next http.Handler) http
 		if len(path) > maxLoggedPath {
 			path = path[:maxLoggedPath] + "…" // a stranger chooses it
 		}
+		client := "unknown"
+		if a, ok := clientip.FromContext(r.Context()); ok {
+			client = a.String()
+		}
 		log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			slog.String("client", client),
 			slog.String("method", r.Method),
 			slog.String("path", path),
 			slog.Int("status", rec.status),

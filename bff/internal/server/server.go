@@ -18,6 +18,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/gatehouse-dev/gatehouse/bff/internal/apierror"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/clientip"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/csrf"
 	"github.com/gatehouse-dev/gatehouse/shared"
 )
@@ -50,6 +51,16 @@ type Config struct {
 	// one check, so /readyz costs the provider and the store nothing per
 	// request.
 	Ready func(ctx context.Context) error
+	// ClientIP finds each request's client address, which goes into the
+	// request's context (clientip.FromContext) for the request log, the
+	// rate limits and the proxy. Default: the TCP peer (no trusted proxy).
+	ClientIP *clientip.Resolver
+	// Limits are the rate limits. The zero value limits nothing.
+	Limits Limits
+	// LoginError is the SPA's sign-in error page, SPA origin +
+	// shared.RouteLoginError, where a sign-in navigation over the limit
+	// is sent. Required with Limits.Login.
+	LoginError string
 	// Log receives one line per request. Default slog.Default().
 	Log *slog.Logger
 	// Now is the clock for request durations. Default time.Now.
@@ -68,14 +79,24 @@ func New(cfg Config) (http.Handler, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.ClientIP == nil {
+		cfg.ClientIP = clientip.New(nil)
+	}
+	lim := cfg.Limits
+	if lim.Counter != nil && (!lim.API.Off() || len(lim.Routes) > 0) && lim.SessionID == nil {
+		return nil, errors.New("server: Limits.SessionID is required with API limits")
+	}
+	person := refusePerson(cfg.LoginError)
 	public := cfg.PublicURL.Scheme + "://" + cfg.PublicURL.Host
 	protect := csrf.Protect(cfg.PublicURL, cfg.AllowedOrigins...)
 
 	mux := http.NewServeMux()
-	mux.Handle(shared.PathLogin, only(cfg.Login, http.MethodGet))
+	// Sign-ins are limited per client address: each one costs the provider
+	// a page and the BFF a code exchange.
+	mux.Handle(shared.PathLogin, only(lim.login("login", person)(cfg.Login), http.MethodGet))
 	// The callback starts sessions itself (session.Manager.Start), outside
 	// the session middleware.
-	mux.Handle(shared.PathCallback, only(cfg.Callback, http.MethodGet))
+	mux.Handle(shared.PathCallback, only(lim.login("callback", person)(cfg.Callback), http.MethodGet))
 	mux.Handle(shared.PathMe, only(cfg.Session(cfg.Me), http.MethodGet, http.MethodHead))
 	// Sign-out is a form navigation: no custom header, so its Origin is
 	// checked instead.
@@ -84,9 +105,11 @@ func New(cfg Config) (http.Handler, error) {
 	mux.Handle(shared.PathLoggedOut, only(cfg.LoggedOut, http.MethodGet))
 	// The provider calls this one server to server: no session, no CSRF
 	// header (the logout token is the proof).
-	mux.Handle(shared.PathBackChannelLogout, only(cfg.BackChannelLogout, http.MethodPost))
+	mux.Handle(shared.PathBackChannelLogout, only(lim.login("backchannel-logout", refuseJSON)(cfg.BackChannelLogout), http.MethodPost))
 	mux.Handle(shared.PathAuthPrefix, notFound())
-	api := protect(cfg.Session(cfg.API))
+	// Counted per session, so inside the session middleware; after the
+	// CSRF check, which refuses forged requests before they count.
+	api := protect(cfg.Session(lim.api(cfg.API)))
 	mux.Handle(shared.PathAPIPrefix, api)
 	mux.Handle(shared.PathHealthz, only(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -122,7 +145,7 @@ func New(cfg Config) (http.Handler, error) {
 		h = corsFor(cfg.AllowedOrigins, root)
 	}
 	hsts := cfg.PublicURL.Scheme == "https"
-	return logRequests(cfg.Log, cfg.Now, securityHeaders(hsts, cfg.FormActions, h)), nil
+	return cfg.ClientIP.Middleware(logRequests(cfg.Log, cfg.Now, securityHeaders(hsts, cfg.FormActions, h))), nil
 }
 
 // corsFor answers CORS for the SPA's calls from allowed origins (the Fetch

@@ -306,6 +306,18 @@ func (m *Manager) Current(r *http.Request) (Record, error) {
 	return rec, nil
 }
 
+// ID returns the id of the session Middleware loaded for r, and whether it
+// loaded one, without Current's checks or side effects: a key to count the
+// session's requests under (package ratelimit). A cookie naming no stored
+// session loads none, so a made-up cookie gets no count of its own.
+func (m *Manager) ID(r *http.Request) (string, bool) {
+	ctx := r.Context()
+	if _, ok := m.scs.Get(ctx, keyRecord).(Record); !ok {
+		return "", false
+	}
+	return idOf(m.scs.Token(ctx)), true
+}
+
 // Touch counts now as activity on rec's session, extending its idle timeout
 // (never beyond rec.Ends). It writes only when the last write is at least
 // the touch interval old: the requests of this process that find it due at

@@ -177,6 +177,13 @@ func redactURLError(err error) string {
 	return err.Error()
 }
 
+// Client returns the store's go-redis client, for other counts that replicas
+// must share (package ratelimit's counters). The store still owns it.
+func (s *Store) Client() *redis.Client { return s.client }
+
+// Prefix returns the prefix of every key the store writes.
+func (s *Store) Prefix() string { return s.prefix }
+
 // Close closes the connections.
 func (s *Store) Close() error { return s.client.Close() }
 

@@ -28,10 +28,13 @@ type Request struct {
 	Credentials string
 }
 
-// Response is an answer: its status and whole body.
+// Response is an answer: its status, its Retry-After header ("" without
+// one; readable across origins only when CORS exposes it, as the BFF does)
+// and its whole body.
 type Response struct {
-	Status int
-	Body   []byte
+	Status     int
+	RetryAfter string
+	Body       []byte
 }
 
 // ErrNoAnswer marks a request that got no answer: offline, DNS, a refused

@@ -48,9 +48,13 @@ func Fetch(ctx context.Context, req Request) (Response, error) {
 	}
 	done := make(chan result, 1) // the callbacks must never block JS's event loop
 	var status int
+	var retryAfter string
 
 	onResponse := js.FuncOf(func(_ js.Value, args []js.Value) any {
 		status = args[0].Get("status").Int()
+		if v := args[0].Get("headers").Call("get", "Retry-After"); v.Type() == js.TypeString {
+			retryAfter = v.String()
+		}
 		return args[0].Call("arrayBuffer") // chained: onBody gets the body
 	})
 	defer onResponse.Release()
@@ -58,7 +62,7 @@ func Fetch(ctx context.Context, req Request) (Response, error) {
 		bytes := global.Get("Uint8Array").New(args[0])
 		body := make([]byte, bytes.Get("length").Int())
 		js.CopyBytesToGo(body, bytes)
-		done <- result{res: Response{Status: status, Body: body}}
+		done <- result{res: Response{Status: status, RetryAfter: retryAfter, Body: body}}
 		return nil
 	})
 	defer onBody.Release()
