@@ -39,6 +39,8 @@ export const IDP_AUDIENCE = 'api://default';
 export const IDP_ACCESS_TOKEN_TTL = 10;
 
 export const DEMO_API_ADDR = `127.0.0.1:${port(9101)}`;
+/** The scopes the demo's BFF asks for: the default ones and orders:read (e2e/demo-routes.yaml). */
+export const DEMO_SCOPES = 'openid profile email offline_access orders:read';
 
 /**
  * The run's redis-server port: a free loopback port, picked once when the config is first loaded
@@ -155,7 +157,11 @@ export const bffEnv: Record<string, string> = {
   OKTA_OAUTH2_CLIENT_SECRET: IDP_CLIENT_SECRET,
   GATEHOUSE_ADDR: `127.0.0.1:${BFF_PORT}`,
   GATEHOUSE_PUBLIC_URL: BFF_ORIGIN,
-  GATEHOUSE_ROUTES: `orders=http://${DEMO_API_ADDR}`,
+  // The demo's route table: one route per token kind, to the demo API at DEMO_API_ADDR.
+  GATEHOUSE_ROUTES_FILE: 'e2e/demo-routes.yaml',
+  DEMO_API_ADDR,
+  // orders:read for the orders route (the demo API checks it too).
+  GATEHOUSE_SCOPES: DEMO_SCOPES,
   // Sessions in the run's Redis, as replicas keep them.
   GATEHOUSE_SESSION_STORE: REDIS_URL,
   GATEHOUSE_SESSION_KEYS: SESSION_KEYS,

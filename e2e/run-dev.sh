@@ -86,7 +86,14 @@ pids+=($!)
 # Up when it answers a request without a token with 401.
 wait_for_status "http://$demo_addr/orders" 401 "the demo API" "${pids[-1]}"
 
-export GATEHOUSE_ROUTES="${GATEHOUSE_ROUTES:-orders=http://$demo_addr}"
+# The demo's route table: one route per token kind, all to the demo API (README: Routes).
+export DEMO_API_ADDR="$demo_addr"
+if [ -z "${GATEHOUSE_ROUTES:-}" ]; then
+  export GATEHOUSE_ROUTES_FILE="${GATEHOUSE_ROUTES_FILE:-e2e/demo-routes.yaml}"
+fi
+# orders:read for the orders route; with a real Okta org, add the scope to its authorization
+# server (README: Point it at your Okta org) or set GATEHOUSE_SCOPES.
+export GATEHOUSE_SCOPES="${GATEHOUSE_SCOPES:-openid profile email offline_access orders:read}"
 # Sessions live in data/ (a bbolt file), sealed with a key made on first use
 # and kept in data/session-keys, so that they survive a restart of make run.
 data_dir=data

@@ -47,7 +47,7 @@ export function loadConfig(env = process.env) {
 
     // The audience of every access token, like Okta's "default" custom authorization server.
     audience: 'api://default',
-    apiScopes: ['orders:read', 'orders:write'],
+    apiScopes: ['orders:read', 'orders:write', 'reports:read'],
 
     ttl: {
       accessToken: seconds(env, 'IDP_ACCESS_TOKEN_TTL', 3600),

@@ -41,7 +41,9 @@ export function createProvider(cfg, { privateJwks, cookieKeys }) {
       application_type: 'web',
       redirect_uris: cfg.client.redirectUris,
       post_logout_redirect_uris: cfg.client.postLogoutRedirectUris,
-      grant_types: ['authorization_code', 'refresh_token'],
+      // client_credentials: the BFF's own tokens for routes with token: client, as an Okta web
+      // app integration with the Client Credentials grant enabled gets them.
+      grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
       response_types: ['code'],
       token_endpoint_auth_method: 'client_secret_basic',
       id_token_signed_response_alg: 'RS256',
@@ -89,6 +91,7 @@ export function createProvider(cfg, { privateJwks, cookieKeys }) {
     features: {
       devInteractions: { enabled: false },
       pushedAuthorizationRequests: { enabled: false },
+      clientCredentials: { enabled: true },
       claimsParameter: { enabled: false },
       // A client may revoke and introspect its own tokens (there is one client).
       revocation: { enabled: true, allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId },

@@ -12,6 +12,7 @@
 //	/profile      guarded (signed in): the user's claims and session times
 //	/orders       guarded (signed in): the demo API's orders, through the BFF
 //	/admin        guarded (group Admins): who is signed in, for admins
+//	/routes       public: one card per API route of the demo, one per token kind
 //	/login/error  shared.RouteLoginError: the kit's explanation of a failed sign-in
 //	anything else the not-found page, answered 404 by Handler
 //

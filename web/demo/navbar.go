@@ -43,6 +43,7 @@ func (n *navBar) Render() app.UI {
 					n.link(routeProfile, "Profile"),
 					n.link(routeOrders, "Orders"),
 					n.link(routeAdmin, "Admin"),
+					n.link(routeGateway, "API routes"),
 				),
 			),
 			app.Div().Class("account").Body(n.account()),

@@ -115,12 +115,12 @@ func TestNavBarAccount(t *testing.T) {
 		want    string
 		notWant string
 	}{
-		{"unknown", auth.State{}, "Home Profile Orders Admin", "Sign"},
+		{"unknown", auth.State{}, "Home Profile Orders Admin API routes", "Sign"},
 		{"signed in", signedInAlice, "Alice Anderson Sign out", "Sign in"},
-		{"signed out", auth.State{Status: auth.StatusSignedOut}, "Admin Sign in", "Sign out"},
-		{"session ended", auth.State{Status: auth.StatusEnded}, "Admin Sign in", "Sign out"},
+		{"signed out", auth.State{Status: auth.StatusSignedOut}, "Admin API routes Sign in", "Sign out"},
+		{"session ended", auth.State{Status: auth.StatusEnded}, "Admin API routes Sign in", "Sign out"},
 		// A failed check is no sign-out: the page explains it and offers "Try again".
-		{"check failed, session store down", auth.State{Status: auth.StatusUnavailable, Err: errStoreDown}, "Home Profile Orders Admin", "Sign"},
+		{"check failed, session store down", auth.State{Status: auth.StatusUnavailable, Err: errStoreDown}, "Home Profile Orders Admin API routes", "Sign"},
 		{"session store back", signedInAlice, "Alice Anderson Sign out", "Sign in"},
 	}
 	for _, tt := range tests {
@@ -238,4 +238,30 @@ func TestAdminDetails(t *testing.T) {
 	mustContain(t, "adminDetails", text(adminDetails(s)),
 		"Only members of the group Admins see this page.",
 		"Subject 00u1", "Issuer https://dev-123.okta.com/oauth2/default", "Groups Everyone Admins")
+}
+
+func TestRouteCardStates(t *testing.T) {
+	orders := gatewayRoutes[0]
+	tests := []struct {
+		name   string
+		result remote[string]
+		want   []string
+	}{
+		{"calling", remote[string]{status: statusLoading}, []string{"Orders", "/api/orders/…", "Your access token", "orders:read", "Calling…", "disabled"}},
+		{"answered", remote[string]{status: statusLoaded, data: "3 orders placed by alice@example.com"}, []string{"3 orders placed by alice@example.com", "Call again"}},
+		{"signed out", remote[string]{status: statusFailed, err: &auth.ResponseError{Status: 401, Body: shared.Error{Code: shared.CodeUnauthenticated}}},
+			[]string{"Refused: sign in to call this API."}},
+		{"scope missing", remote[string]{status: statusFailed, err: &auth.ResponseError{Status: 403, Body: shared.Error{Code: shared.CodeForbidden, Scope: "orders:read"}}},
+			[]string{"Refused: your sign-in was not granted orders:read."}},
+		{"not in the group", remote[string]{status: statusFailed, err: &auth.ResponseError{Status: 403, Body: shared.Error{Code: shared.CodeForbidden, Message: "You are not in a group that may use this API."}}},
+			[]string{"Refused: You are not in a group that may use this API."}},
+		{"rate limited", remote[string]{status: statusFailed, err: &auth.ResponseError{Status: 429, Body: shared.Error{Code: shared.CodeRateLimited, RetryAfter: 7}}},
+			[]string{"Too many requests, try again in 7 seconds."}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &routeCard{route: orders, result: tt.result}
+			mustContain(t, "routeCard", app.HTMLString(c), tt.want...)
+		})
+	}
 }

@@ -16,6 +16,7 @@ const (
 	routeProfile = "/profile"
 	routeOrders  = "/orders"
 	routeAdmin   = "/admin"
+	routeGateway = "/routes"
 )
 
 // adminGroup is the group whose members see routeAdmin.
@@ -35,6 +36,7 @@ var routes = []struct {
 	{routeProfile, func() app.Composer { return &profilePage{} }},
 	{routeOrders, func() app.Composer { return &ordersPage{} }},
 	{routeAdmin, func() app.Composer { return &adminPage{} }},
+	{routeGateway, func() app.Composer { return &gatewayPage{} }},
 	{shared.RouteLoginError, func() app.Composer { return &loginErrorPage{} }},
 }
 

@@ -1,15 +1,21 @@
-// Package demoapi is the demo resource server behind the BFF's /api/orders
-// route: a small API that accepts only requests with a valid access token
-// from the configured issuer (RFC 6750 bearer tokens), so that the sign-in
-// path can be shown end to end.
+// Package demoapi is the demo resource server behind the BFF's API routes,
+// one path for each kind of token a route sends (bff.TokenKind), so that
+// the sign-in path and the gateway's policies can be shown end to end.
 //
-//	GET /orders  {"owner": sub, "orders": [Order, ...]}: the token subject's orders
-//	GET /whoami  {"claims": {...}, "headers": {...}, "authorization": {...}}:
-//	             what the API received, with the token itself redacted
+//	GET /orders   a user's token with scope orders:read:
+//	              {"owner": sub, "orders": [Order, ...]}, the subject's orders
+//	GET /whoami   any valid token: {"claims": {...}, "headers": {...},
+//	              "authorization": {...}}, what the API received, the token
+//	              itself redacted
+//	GET /catalog  a user's token or none: CatalogResponse, personalized
+//	              when there is a token
+//	GET /status   no token needed: StatusResponse, saying whether one came
+//	GET /reports  a client's own token (client credentials, no user) with
+//	              scope reports:read: ReportsResponse
 //
-// Every route is behind accesstoken's middleware: without a valid token it
-// answers 401 with WWW-Authenticate: Bearer (RFC 6750 §3), and a token in
-// the query is refused with 400.
+// A token, wherever one is sent, is checked by accesstoken's middleware:
+// an invalid one gets 401 with WWW-Authenticate: Bearer (RFC 6750 §3), a
+// token in the query 400, and a missing scope 403 insufficient_scope.
 package demoapi
 
 import (
@@ -71,11 +77,11 @@ func New(v *accesstoken.Verifier) (http.Handler, error) {
 		return nil, errors.New("demoapi: an access-token verifier is required")
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /orders", func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("GET /orders", accesstoken.RequireScope("orders:read")(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		claims, _ := accesstoken.ClaimsFromContext(r.Context())
 		sub := claims.Subject()
 		writeJSON(w, http.StatusOK, OrdersResponse{Owner: sub, Orders: OrdersFor(sub)})
-	})
+	})))
 	mux.HandleFunc("GET /whoami", func(w http.ResponseWriter, r *http.Request) {
 		claims, _ := accesstoken.ClaimsFromContext(r.Context())
 		headers := make(map[string][]string, len(r.Header))
@@ -93,8 +99,75 @@ func New(v *accesstoken.Verifier) (http.Handler, error) {
 			Authorization: Authorization{Scheme: "Bearer", TokenSHA256: hex.EncodeToString(sum[:])},
 		})
 	})
-	return v.Middleware(mux), nil
+	mux.HandleFunc("GET /catalog", catalog)
+	mux.Handle("GET /reports", accesstoken.RequireScope("reports:read")(http.HandlerFunc(reports)))
+
+	withToken := v.Middleware(mux)
+	top := http.NewServeMux()
+	top.HandleFunc("GET /status", status)
+	// A token is optional here: checked when sent, absent otherwise.
+	top.HandleFunc("GET /catalog", func(w http.ResponseWriter, r *http.Request) {
+		if _, sent := r.Header["Authorization"]; sent {
+			withToken.ServeHTTP(w, r)
+			return
+		}
+		catalog(w, r)
+	})
+	top.Handle("/", withToken)
+	return top, nil
 }
+
+// CatalogResponse is GET /catalog's answer.
+type CatalogResponse struct {
+	Items []string `json:"items"`
+	// PersonalizedFor is the token's subject, or "" without a token.
+	PersonalizedFor string `json:"personalizedFor"`
+}
+
+func catalog(w http.ResponseWriter, r *http.Request) {
+	body := CatalogResponse{Items: catalogue}
+	if claims, ok := accesstoken.ClaimsFromContext(r.Context()); ok {
+		body.PersonalizedFor = claims.Subject()
+	}
+	writeJSON(w, http.StatusOK, body)
+}
+
+// StatusResponse is GET /status's answer.
+type StatusResponse struct {
+	Status string `json:"status"`
+	// TokenReceived says whether the request carried an Authorization
+	// header (a route with token: none must never send one).
+	TokenReceived bool `json:"tokenReceived"`
+}
+
+func status(w http.ResponseWriter, r *http.Request) {
+	_, sent := r.Header["Authorization"]
+	writeJSON(w, http.StatusOK, StatusResponse{Status: "ok", TokenReceived: sent})
+}
+
+// ReportsResponse is GET /reports's answer.
+type ReportsResponse struct {
+	// Client is the calling client's id (the token's cid or client_id).
+	Client string `json:"client"`
+	// Orders counts the orders of every demo user.
+	Orders int `json:"orders"`
+}
+
+// reports serves services only: a token issued to a client for itself
+// (RFC 6749 §4.4) has no user, which Okta marks by leaving out uid.
+func reports(w http.ResponseWriter, r *http.Request) {
+	claims, _ := accesstoken.ClaimsFromContext(r.Context())
+	if _, user := claims.Claim("uid"); user {
+		writeJSON(w, http.StatusForbidden, map[string]string{"error": "forbidden", "message": "reports are for services; this token belongs to a user"})
+		return
+	}
+	n := 0
+	for _, o := range fixed {
+		n += len(o)
+	}
+	writeJSON(w, http.StatusOK, ReportsResponse{Client: claims.ClientID(), Orders: n})
+}
+
 
 func writeJSON(w http.ResponseWriter, status int, body any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")

@@ -33,8 +33,8 @@ func start(t *testing.T) (*fakeidp.Provider, http.Handler) {
 }
 
 func accessToken(idp *fakeidp.Provider, sub string, edit func(map[string]any)) string {
-	c := map[string]any{"iss": idp.Issuer, "aud": "api://default", "sub": sub, "cid": "x",
-		"scp": []string{"openid"}, "iat": time.Now().Unix(), "exp": time.Now().Add(time.Hour).Unix()}
+	c := map[string]any{"iss": idp.Issuer, "aud": "api://default", "sub": sub, "cid": "x", "uid": "00u" + sub,
+		"scp": []string{"openid", "orders:read"}, "iat": time.Now().Unix(), "exp": time.Now().Add(time.Hour).Unix()}
 	if edit != nil {
 		edit(c)
 	}
@@ -135,5 +135,43 @@ func TestWhoAmIRedactsTheToken(t *testing.T) {
 	_ = json.Unmarshal(out.Claims, &claims)
 	if claims.Sub != "alice@example.com" {
 		t.Errorf("claims sub = %q; want alice@example.com", claims.Sub)
+	}
+}
+
+// TestEachTokenKind: each path takes the token its route sends: orders a
+// user's with orders:read, catalog a user's or none, status none needed,
+// reports a client's own.
+func TestEachTokenKind(t *testing.T) {
+	idp, h := start(t)
+	user := "Bearer " + accessToken(idp, "alice@example.com", nil)
+	noScope := "Bearer " + accessToken(idp, "alice@example.com", func(c map[string]any) { c["scp"] = []string{"openid"} })
+	client := "Bearer " + accessToken(idp, "0oaclient", func(c map[string]any) {
+		delete(c, "uid")
+		c["cid"], c["scp"] = "0oaclient", []string{"reports:read"}
+	})
+	for _, tc := range []struct {
+		name, path, auth string
+		status           int
+		body             string
+	}{
+		{"orders without orders:read", "/orders", noScope, 403, ""},
+		{"catalog signed in", "/catalog", user, 200, `"personalizedFor":"alice@example.com"`},
+		{"catalog anonymous", "/catalog", "", 200, `"personalizedFor":""`},
+		{"catalog with a bad token", "/catalog", "Bearer not-a-jwt", 401, ""},
+		{"status without a token", "/status", "", 200, `"tokenReceived":false`},
+		{"status with a token", "/status", user, 200, `"tokenReceived":true`},
+		{"reports for a client", "/reports", client, 200, `"client":"0oaclient"`},
+		{"reports for a user", "/reports", "Bearer " + accessToken(idp, "alice@example.com", func(c map[string]any) { c["scp"] = []string{"reports:read"} }), 403, "for services"},
+		{"reports without a token", "/reports", "", 401, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := get(h, tc.path, tc.auth)
+			if rec.Code != tc.status || !strings.Contains(rec.Body.String(), tc.body) {
+				t.Fatalf("GET %s = %d %s; want %d with %s", tc.path, rec.Code, rec.Body, tc.status, tc.body)
+			}
+			if tc.status == 403 && tc.path == "/orders" && !strings.Contains(rec.Header().Get("WWW-Authenticate"), `error="insufficient_scope"`) {
+				t.Errorf("WWW-Authenticate = %q; want insufficient_scope (RFC 6750 §3.1)", rec.Header().Get("WWW-Authenticate"))
+			}
+		})
 	}
 }
