@@ -325,9 +325,10 @@ func New(ctx context.Context, cfg Config) (*BFF, error) {
 	}
 	routes := make([]proxy.Route, len(cfg.Routes))
 	for i, r := range cfg.Routes {
-		routes[i] = proxy.Route{Name: r.Name, Upstream: r.Upstream}
+		routes[i] = proxy.Route{Name: r.Name, Upstream: r.Upstream, Token: string(r.Token), Scopes: r.Scopes, Groups: r.Groups,
+			Methods: r.Methods, Timeout: r.Timeout, MaxBody: r.MaxBody, Streaming: r.Streaming}
 	}
-	api, err := proxy.New(proxy.Config{Routes: routes, Tokens: tokens, Transport: cfg.UpstreamTransport})
+	api, err := proxy.New(proxy.Config{Routes: routes, Tokens: tokens, Transport: cfg.UpstreamTransport, PublicURL: cfg.PublicURL})
 	if err != nil {
 		return nil, fmt.Errorf("bff: Config.Routes: %w", err)
 	}

@@ -13,7 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
+
 	"net/http"
 	"net/http/httputil"
 	"net/url"
@@ -33,6 +33,16 @@ import (
 // safe for concurrent use.
 type TokenSource interface {
 	AccessToken(r *http.Request) (string, error)
+	// Reject is called when an upstream refused token (a 401 with a Bearer
+	// invalid_token challenge, RFC 6750 §3.1), which AccessToken gave for
+	// r. It returns the token to try once more with: the session's current
+	// one when it is no longer token (another request renewed it
+	// meanwhile), else a new one, renewed now although token has not
+	// expired; concurrent calls for one token must renew it once. It
+	// returns token itself, or "", when there is nothing better (the
+	// browser then gets the upstream's 401), and an error, answered like
+	// AccessToken's, when renewing failed.
+	Reject(r *http.Request, token string) (string, error)
 }
 
 // Route is one allow-listed upstream and its policy (bff.Route documents
@@ -63,6 +73,9 @@ type Config struct {
 	Transport http.RoundTripper
 	// Log receives upstream failures. Default slog.Default().
 	Log *slog.Logger
+	// PublicURL is the BFF's origin, sent upstream as X-Forwarded-Host and
+	// X-Forwarded-Proto. Default none: those headers are not sent.
+	PublicURL *url.URL
 }
 
 // allowedMethods are the methods forwarded. CONNECT, TRACE and OPTIONS are
@@ -78,6 +91,8 @@ type Proxy struct {
 	tokens TokenSource
 	rp     *httputil.ReverseProxy
 	log    *slog.Logger
+	public *url.URL          // Config.PublicURL
+	policy map[string]*Route // by name, with Timeout and MaxBody set
 }
 
 // New checks cfg and returns a Proxy.
@@ -85,7 +100,8 @@ func New(cfg Config) (*Proxy, error) {
 	if cfg.Tokens == nil {
 		return nil, errors.New("proxy: Config.Tokens is required")
 	}
-	p := &Proxy{routes: make(map[string]*url.URL, len(cfg.Routes)), tokens: cfg.Tokens, log: cfg.Log}
+	p := &Proxy{routes: make(map[string]*url.URL, len(cfg.Routes)), tokens: cfg.Tokens, log: cfg.Log,
+		public: cfg.PublicURL, policy: make(map[string]*Route, len(cfg.Routes))}
 	if p.log == nil {
 		p.log = slog.Default()
 	}
@@ -101,6 +117,7 @@ func New(cfg Config) (*Proxy, error) {
 			return nil, fmt.Errorf("proxy: route %q is listed twice", rt.Name)
 		}
 		p.routes[rt.Name] = u
+		p.policy[rt.Name] = withDefaults(rt)
 	}
 	transport := cfg.Transport
 	if transport == nil {
@@ -112,8 +129,8 @@ func New(cfg Config) (*Proxy, error) {
 	}
 	p.rp = &httputil.ReverseProxy{
 		Rewrite:        p.rewrite,
-		Transport:      transport,
-		ModifyResponse: modifyResponse,
+		Transport:      attempts{p: p, next: transport},
+		ModifyResponse: p.modifyResponse,
 		ErrorHandler:   p.upstreamError,
 		BufferPool:     copyBuffers{},
 	}
@@ -143,6 +160,10 @@ type outbound struct {
 	path     string // escaped path below the upstream
 	token    string
 	inbound  string // the browser's path, for logs
+	route    string
+	in       *http.Request // the browser's request, for TokenSource.Reject
+	timeout  time.Duration // Route.Timeout
+	maxBody  int64         // Route.MaxBody
 }
 
 type outboundKey struct{}
@@ -154,7 +175,7 @@ type outboundKey struct{}
 // no usable session, and 502 upstream_unavailable when the upstream does not
 // answer. The CSRF check runs before it (package csrf).
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	name, rest, err := splitPath(r.URL.EscapedPath())
+	name, rest, err := mapPath(r.URL.EscapedPath())
 	if err != nil {
 		apierror.Write(w, r, err)
 		return
@@ -174,77 +195,17 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		apierror.Write(w, r, err)
 		return
 	}
-	out := &outbound{upstream: upstream, path: rest, token: token, inbound: r.URL.Path}
+	pol := p.policy[name]
+	out := &outbound{upstream: upstream, path: rest, token: token, inbound: r.URL.Path,
+		route: name, in: r, timeout: pol.Timeout, maxBody: pol.MaxBody}
 	p.rp.ServeHTTP(w, r.WithContext(contextWith(r, out)))
-}
-
-// splitPath splits "/api/{route}/{rest}" (escaped) into the route name and
-// the escaped rest, which starts with "/". It refuses dot segments and
-// encoded "/" or "\" in any segment, and empty segments but a trailing one,
-// so no path can escape the upstream's path prefix.
-func splitPath(escaped string) (name, rest string, err error) {
-	bad := apierror.New(shared.CodeBadRequest, "The API path is not allowed.")
-	tail, ok := strings.CutPrefix(escaped, shared.PathAPIPrefix)
-	if !ok {
-		return "", "", bad
-	}
-	name, rest, _ = strings.Cut(tail, "/")
-	rest = "/" + rest
-	if name == "" {
-		return "", "", apierror.New(shared.CodeRouteNotFound, "No API route is named in the path.")
-	}
-	segs := strings.Split(tail, "/")
-	for i, seg := range segs {
-		dec, err := url.PathUnescape(seg)
-		if err != nil || dec == "." || dec == ".." || strings.ContainsAny(dec, "/\\") || strings.ContainsRune(dec, 0) ||
-			(dec == "" && i != len(segs)-1) {
-			return "", "", bad
-		}
-	}
-	return name, rest, nil
 }
 
 func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 	out := fromContext(pr.In)
 	// Only the path below the route reaches the upstream; SetURL joins it
 	// onto the upstream's own path.
-	pr.Out.URL.RawPath = out.path
-	pr.Out.URL.Path, _ = url.PathUnescape(out.path)
-	if pr.Out.URL.Path == pr.Out.URL.RawPath {
-		pr.Out.URL.RawPath = ""
-	}
+	setPath(pr.Out.URL, out.path)
 	pr.SetURL(out.upstream)
-	pr.SetXForwarded()
-
-	h := pr.Out.Header
-	h.Del("Cookie")
-	h.Del("Authorization")
-	h.Del("Proxy-Authorization")
-	h.Del(shared.HeaderCSRF)
-	h.Set("Authorization", "Bearer "+out.token)
-}
-
-// modifyResponse keeps upstream cookies away from the browser, and the
-// answer out of caches: the BFF's own Cache-Control: no-store (set by the
-// server for every /api/ answer) is the only one that reaches the browser.
-func modifyResponse(resp *http.Response) error {
-	resp.Header.Del("Set-Cookie")
-	resp.Header.Del("Set-Cookie2")
-	resp.Header.Del("Cache-Control")
-	resp.Header.Del("Expires")
-	return nil
-}
-
-func (p *Proxy) upstreamError(w http.ResponseWriter, r *http.Request, err error) {
-	if r.Context().Err() != nil {
-		return // the browser went away
-	}
-	var ne net.Error
-	msg := "The API did not answer. Try again in a moment."
-	if errors.As(err, &ne) && ne.Timeout() {
-		msg = "The API took too long to answer. Try again in a moment."
-	}
-	out := fromContext(r)
-	apierror.Write(w, r, apierror.Wrap(shared.CodeUpstreamUnavailable, msg,
-		fmt.Errorf("proxy: %s %s (upstream %s): %w", r.Method, out.inbound, out.upstream.Redacted(), err)))
+	p.filterRequest(pr, out.token)
 }
