@@ -191,11 +191,16 @@ type Route struct {
 	// method_not_allowed with an Allow header. Default GET, HEAD, POST, PUT,
 	// PATCH, DELETE (CONNECT, TRACE and OPTIONS are never forwarded).
 	Methods []string
-	// Timeout bounds the wait for the upstream's answer headers; a slower
-	// upstream gets 504 upstream_timeout. Default DefaultRouteTimeout.
+	// Timeout bounds the wait for the upstream's answer headers (each
+	// attempt's, when a refused token is renewed and the request sent
+	// again), not the body, which may stream for longer; a slower upstream
+	// gets 504 upstream_timeout. Default DefaultRouteTimeout.
 	Timeout time.Duration
 	// MaxBody bounds the request body in bytes; a larger one gets 413
-	// request_too_large. Default DefaultRouteMaxBody.
+	// request_too_large. The body of a GET, HEAD, OPTIONS, PUT or DELETE is
+	// kept in memory up to MaxBody, so that the request can be sent again
+	// when the upstream refuses the token (401 invalid_token, RFC 6750 §3.1)
+	// and the BFF has renewed it. Default DefaultRouteMaxBody.
 	MaxBody int64
 	// Streaming allows, on this route only, WebSocket upgrades (RFC 6455)
 	// and Server-Sent Events answers (text/event-stream, flushed per

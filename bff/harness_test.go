@@ -130,6 +130,8 @@ type options struct {
 	clientAuth string
 	clientKey  *provider.ClientKey
 	noSecret   bool
+	// routes are added to the BFF's routes (orders, prefixed, dead).
+	routes []bff.Route
 	// log, when set, receives the BFF's log lines (provider, sign-in,
 	// refresh, requests); default slog.Default() (discarded unless -v).
 	log *slog.Logger
@@ -226,6 +228,7 @@ func (b *harness) start(t *testing.T, srv *httptest.Server) {
 		HTTPClient:  &http.Client{Transport: timeoutTransport{b.providerTimeout}},
 		Log:         b.opt.log,
 	}
+	cfg.Routes = append(cfg.Routes, b.opt.routes...)
 	if b.opt.clientKey != nil {
 		cfg.ClientKey = b.opt.clientKey.Signer()
 	}

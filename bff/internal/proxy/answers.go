@@ -197,18 +197,22 @@ func (a attempts) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
+// afterFunc is time.AfterFunc; tests replace it to fire the time-out
+// themselves.
+var afterFunc = func(d time.Duration, f func()) interface{ Stop() bool } { return time.AfterFunc(d, f) }
+
 // once sends one attempt, cancelled when the answer's headers have not come
 // within the route's Timeout. Once they have, the body may take as long as
 // it takes (a download, a stream): the attempt's context ends when the body
 // is closed.
 func (a attempts) once(req *http.Request, out *outbound) (*http.Response, error) {
 	ctx, cancel := context.WithCancelCause(req.Context())
-	timer := time.AfterFunc(out.timeout, func() { cancel(errHeadersLate) })
+	timer := afterFunc(out.timeout, func() { cancel(errHeadersLate) })
 	resp, err := a.next.RoundTrip(req.WithContext(ctx))
 	late := !timer.Stop()
 	if err != nil {
 		if late || errors.Is(context.Cause(ctx), errHeadersLate) {
-			err = fmt.Errorf("%w (%v): %w", errHeadersLate, out.timeout, err)
+			err = fmt.Errorf("%w (%v)", errHeadersLate, out.timeout)
 		}
 		cancel(nil)
 		return nil, err

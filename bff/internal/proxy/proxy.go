@@ -3,10 +3,52 @@
 // (RFC 6750 §2.1), the token-mediating part of the BFF pattern
 // (draft-ietf-oauth-browser-based-apps §6.1).
 //
-// It is an httputil.ReverseProxy with Rewrite only. Routes are an allow-list;
-// no request path can leave its route's upstream; the browser's Cookie and
-// Authorization headers never reach an upstream, and an upstream's
-// Set-Cookie never reaches the browser.
+// It is an httputil.ReverseProxy with Rewrite only. Routes are an allow-list,
+// and so is everything that crosses:
+//
+// Paths: rest is decoded once, checked and escaped again (mapPath): no
+// dot segment, encoded '/', '\', ';', '?', '#' or '%', control character,
+// invalid or overlong UTF-8, or Unicode look-alike of those reaches an
+// upstream; such a path is answered 400 bad_request (FuzzMapPath).
+//
+// Request headers that reach the upstream: Accept, Accept-Language,
+// Accept-Encoding, Content-Type, Content-Length, Content-Encoding,
+// Content-Language, If-Match, If-None-Match, If-Modified-Since,
+// If-Unmodified-Since, If-Range, Range, Traceparent, Tracestate,
+// X-Request-ID, User-Agent, Te (set by ReverseProxy); for a protocol
+// upgrade also Connection, Upgrade and Sec-WebSocket-Key, -Version,
+// -Protocol, -Extensions. The proxy adds Authorization: Bearer (when the
+// route sends a token), X-Forwarded-For (the client's address),
+// X-Forwarded-Host and X-Forwarded-Proto (from Config.PublicURL, never the
+// request's Host). Everything else is dropped, among it Cookie, the
+// browser's Authorization and Proxy-Authorization, X-CSRF, Forwarded and
+// X-Forwarded-*, X-Original-URL, X-Rewrite-URL, method overrides,
+// X-Real-IP, True-Client-IP, client certificate and identity headers,
+// Origin and Referer (the BFF has checked the origin; an upstream sees the
+// BFF as its client, and the SPA's page addresses are none of its
+// business) and Sec-Fetch-*.
+//
+// Answer headers that reach the browser: Content-Type, Content-Length,
+// Content-Encoding, Content-Language, Content-Range, Content-Disposition,
+// Accept-Ranges, ETag, Last-Modified, Vary, Retry-After, X-Request-ID, and
+// Location rewritten to /api/{route}/… when it points under the route's
+// upstream prefix (dropped otherwise); on a 101 also Connection, Upgrade and
+// Sec-WebSocket-Accept, -Protocol, -Extensions. Everything else is
+// dropped, trailers included: Set-Cookie, Access-Control-*,
+// Strict-Transport-Security, Clear-Site-Data, Refresh, Server,
+// X-Powered-By, Content-Security-Policy, Cache-Control, Expires, Link,
+// Alt-Svc, WWW-Authenticate, … The server's own security headers are set
+// outside the proxy and stay.
+//
+// Upstream failures: no answer, 502 upstream_unavailable; no answer headers
+// within the route's Timeout, or a 504, 504 upstream_timeout; any other 5xx,
+// 502 upstream_unavailable with the body replaced (a 503's Retry-After
+// kept); a 403 with a Bearer insufficient_scope challenge (RFC 6750 §3.1),
+// 403 forbidden naming the scope (shared.Error.Scope). A 401 with a Bearer
+// invalid_token challenge renews the token (TokenSource.Reject) and, for an
+// idempotent method whose body is within MaxBody, tries once more; a
+// refused refresh answers 401 session_expired, a second 401 is the
+// upstream's to pass on (without its challenge): the session stays.
 package proxy
 
 import (
