@@ -267,11 +267,16 @@ type Route struct {
 	// method_not_allowed with an Allow header. Default GET, HEAD, POST, PUT,
 	// PATCH, DELETE (CONNECT, TRACE and OPTIONS are never forwarded).
 	Methods []string
-	// Timeout bounds the wait for the upstream's answer headers; a slower
-	// upstream gets 504 upstream_timeout. Default DefaultRouteTimeout.
+	// Timeout bounds the wait for the upstream's answer headers (each
+	// attempt's, when a refused token is renewed and the request sent
+	// again), not the body, which may stream for longer; a slower upstream
+	// gets 504 upstream_timeout. Default DefaultRouteTimeout.
 	Timeout time.Duration
 	// MaxBody bounds the request body in bytes; a larger one gets 413
-	// request_too_large. Default DefaultRouteMaxBody.
+	// request_too_large. The body of a GET, HEAD, OPTIONS, PUT or DELETE is
+	// kept in memory up to MaxBody, so that the request can be sent again
+	// when the upstream refuses the token (401 invalid_token, RFC 6750 §3.1)
+	// and the BFF has renewed it. Default DefaultRouteMaxBody.
 	MaxBody int64
 	// Streaming allows, on this route only, WebSocket upgrades (RFC 6455)
 	// and Server-Sent Events answers (text/event-stream, flushed per
@@ -413,7 +418,7 @@ func New(ctx context.Context, cfg Config) (*BFF, error) {
 	}
 	api, err := proxy.New(proxy.Config{
 		Routes: routes, Tokens: tokens, Sessions: tokens, ClientTokens: tokens.ClientTokens,
-		Transport: cfg.UpstreamTransport, Log: cfg.Log,
+		Transport: cfg.UpstreamTransport, PublicURL: cfg.PublicURL, Log: cfg.Log,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("bff: Config.Routes: %w", err)

@@ -1,7 +1,10 @@
 package bff_test
 
 import (
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -27,7 +30,7 @@ var gatewayRoutes = []bff.Route{
 	{Name: "service-refused", Token: bff.TokenClient, Scopes: []string{"reports:write"}},
 }
 
-func startGateway(t *testing.T) *harness {
+func startPolicyGateway(t *testing.T) *harness {
 	opt := long // sessions outlive the hours the tests move the clock on
 	opt.routes = gatewayRoutes
 	return startBFFWith(t, opt, func(p *fakeidp.Provider) {
@@ -60,7 +63,7 @@ func (b *harness) call(t *testing.T, c *http.Client, method, path, body string) 
 // TestRoutePolicy: each route's policy is applied before the upstream is
 // called, and each token kind sends what it says.
 func TestRoutePolicy(t *testing.T) {
-	b := startGateway(t)
+	b := startPolicyGateway(t)
 	signedIn, signedOut := b.browser(t), b.browser(t)
 	b.signIn(t, signedIn, "/")
 
@@ -132,7 +135,7 @@ func TestRoutePolicy(t *testing.T) {
 // until it is due, by one request at a time; a refused grant is answered
 // from memory for a while, not asked again on every call.
 func TestClientTokensAreKept(t *testing.T) {
-	b := startGateway(t)
+	b := startPolicyGateway(t)
 	c := b.browser(t)
 	b.signIn(t, c, "/")
 	var wg sync.WaitGroup
@@ -176,5 +179,80 @@ func TestClientTokensAreKept(t *testing.T) {
 	b.call(t, c, "GET", "/api/service-refused/x", "")
 	if n := b.idp.GrantCalls("client_credentials"); n != 4 {
 		t.Fatalf("grants = %d; want the refused grant asked again after 10 s", n)
+	}
+}
+
+// TestClientTokenRefusedUpstream: an upstream that refuses the BFF's own
+// token (401 invalid_token) gets a new one, once, and the request again; a
+// token younger than refresh.MinRejectAge is not replaced.
+func TestClientTokenRefusedUpstream(t *testing.T) {
+	var mu sync.Mutex
+	var seen []string
+	refuse := map[string]bool{}
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		auth := r.Header.Get("Authorization")
+		seen = append(seen, auth)
+		if refuse[auth] {
+			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+			w.WriteHeader(http.StatusUnauthorized)
+		}
+	}))
+	t.Cleanup(up.Close)
+	upURL, _ := url.Parse(up.URL)
+	opt := long
+	opt.routes = []bff.Route{{Name: "svc", Token: bff.TokenClient, Scopes: []string{"reports:read"}, Upstream: upURL}}
+	b := startBFFWith(t, opt, func(p *fakeidp.Provider) { p.ClientScopes = []string{"reports:read"} })
+	c := b.browser(t)
+	b.signIn(t, c, "/")
+
+	if resp, e := b.call(t, c, "GET", "/api/svc/x", ""); resp.StatusCode != 200 {
+		t.Fatalf("first call = %d %s", resp.StatusCode, e.Code)
+	}
+	mu.Lock()
+	first := seen[0]
+	refuse[first] = true
+	mu.Unlock()
+
+	// Refused while new: passed on, no new grant.
+	if resp := b.do(t, c, "GET", "/api/svc/x", csrfHeader); resp.StatusCode != 401 || b.idp.GrantCalls("client_credentials") != 1 {
+		t.Fatalf("a new token refused: %d after %d grants; want the 401 passed on after 1", resp.StatusCode, b.idp.GrantCalls("client_credentials"))
+	}
+	b.clock.Advance(11 * time.Second)
+	if resp, e := b.call(t, c, "GET", "/api/svc/x", ""); resp.StatusCode != 200 || b.idp.GrantCalls("client_credentials") != 2 {
+		t.Fatalf("an older token refused: %d %s after %d grants; want 200 after a second grant", resp.StatusCode, e.Code, b.idp.GrantCalls("client_credentials"))
+	}
+	mu.Lock()
+	last := seen[len(seen)-1]
+	mu.Unlock()
+	if last == first || !strings.HasPrefix(last, "Bearer ") {
+		t.Fatalf("the retry sent %q; want a new client token", last)
+	}
+	if resp, _ := b.call(t, c, "GET", "/api/svc/x", ""); resp.StatusCode != 200 || b.idp.GrantCalls("client_credentials") != 2 {
+		t.Fatalf("the next call: %d after %d grants; want the new token kept", resp.StatusCode, b.idp.GrantCalls("client_credentials"))
+	}
+}
+
+// TestChunkedBodyOverTheLimit: a body without Content-Length is cut at the
+// route's MaxBody and answered 413, not passed on whole.
+func TestChunkedBodyOverTheLimit(t *testing.T) {
+	b := startPolicyGateway(t)
+	c := b.browser(t)
+	b.signIn(t, c, "/")
+	req, err := http.NewRequest("POST", b.url+"/api/small/x", io.NopCloser(strings.NewReader(strings.Repeat("x", 64<<10))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.ContentLength = -1 // chunked
+	req.Host = b.public.Host
+	req.Header.Set(shared.HeaderCSRF, shared.CSRFValue)
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestEntityTooLarge || errorCode(t, resp) != shared.CodeRequestTooLarge {
+		t.Fatalf("a chunked 64 KiB body on a 10-byte route = %d; want 413 request_too_large", resp.StatusCode)
 	}
 }

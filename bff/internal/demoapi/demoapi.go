@@ -168,7 +168,6 @@ func reports(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, ReportsResponse{Client: claims.ClientID(), Orders: n})
 }
 
-
 func writeJSON(w http.ResponseWriter, status int, body any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")

@@ -3,10 +3,52 @@
 // (RFC 6750 §2.1), the token-mediating part of the BFF pattern
 // (draft-ietf-oauth-browser-based-apps §6.1).
 //
-// It is an httputil.ReverseProxy with Rewrite only. Routes are an allow-list;
-// no request path can leave its route's upstream; the browser's Cookie and
-// Authorization headers never reach an upstream, and an upstream's
-// Set-Cookie never reaches the browser.
+// It is an httputil.ReverseProxy with Rewrite only. Routes are an allow-list,
+// and so is everything that crosses:
+//
+// Paths: rest is decoded once, checked and escaped again (mapPath): no
+// dot segment, encoded '/', '\', ';', '?', '#' or '%', control character,
+// invalid or overlong UTF-8, or Unicode look-alike of those reaches an
+// upstream; such a path is answered 400 bad_request (FuzzMapPath).
+//
+// Request headers that reach the upstream: Accept, Accept-Language,
+// Accept-Encoding, Content-Type, Content-Length, Content-Encoding,
+// Content-Language, If-Match, If-None-Match, If-Modified-Since,
+// If-Unmodified-Since, If-Range, Range, Traceparent, Tracestate,
+// X-Request-ID, User-Agent, Te (set by ReverseProxy); for a protocol
+// upgrade also Connection, Upgrade and Sec-WebSocket-Key, -Version,
+// -Protocol, -Extensions. The proxy adds Authorization: Bearer (when the
+// route sends a token), X-Forwarded-For (the client's address),
+// X-Forwarded-Host and X-Forwarded-Proto (from Config.PublicURL, never the
+// request's Host). Everything else is dropped, among it Cookie, the
+// browser's Authorization and Proxy-Authorization, X-CSRF, Forwarded and
+// X-Forwarded-*, X-Original-URL, X-Rewrite-URL, method overrides,
+// X-Real-IP, True-Client-IP, client certificate and identity headers,
+// Origin and Referer (the BFF has checked the origin; an upstream sees the
+// BFF as its client, and the SPA's page addresses are none of its
+// business) and Sec-Fetch-*.
+//
+// Answer headers that reach the browser: Content-Type, Content-Length,
+// Content-Encoding, Content-Language, Content-Range, Content-Disposition,
+// Accept-Ranges, ETag, Last-Modified, Vary, Retry-After, X-Request-ID, and
+// Location rewritten to /api/{route}/… when it points under the route's
+// upstream prefix (dropped otherwise); on a 101 also Connection, Upgrade and
+// Sec-WebSocket-Accept, -Protocol, -Extensions. Everything else is
+// dropped, trailers included: Set-Cookie, Access-Control-*,
+// Strict-Transport-Security, Clear-Site-Data, Refresh, Server,
+// X-Powered-By, Content-Security-Policy, Cache-Control, Expires, Link,
+// Alt-Svc, WWW-Authenticate, … The server's own security headers are set
+// outside the proxy and stay.
+//
+// Upstream failures: no answer, 502 upstream_unavailable; no answer headers
+// within the route's Timeout, or a 504, 504 upstream_timeout; any other 5xx,
+// 502 upstream_unavailable with the body replaced (a 503's Retry-After
+// kept); a 403 with a Bearer insufficient_scope challenge (RFC 6750 §3.1),
+// 403 forbidden naming the scope (shared.Error.Scope). A 401 with a Bearer
+// invalid_token challenge renews the token (TokenSource.Reject) and, for an
+// idempotent method whose body is within MaxBody, tries once more; a
+// refused refresh answers 401 session_expired, a second 401 is the
+// upstream's to pass on (without its challenge): the session stays.
 package proxy
 
 import (
@@ -14,7 +56,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
+
 	"net/http"
 	"net/http/httputil"
 	"net/url"
@@ -36,6 +78,16 @@ import (
 // safe for concurrent use.
 type TokenSource interface {
 	AccessToken(r *http.Request) (string, error)
+	// Reject is called when an upstream refused token (a 401 with a Bearer
+	// invalid_token challenge, RFC 6750 §3.1), which AccessToken gave for
+	// r. It returns the token to try once more with: the session's current
+	// one when it is no longer token (another request renewed it
+	// meanwhile), else a new one, renewed now although token has not
+	// expired; concurrent calls for one token must renew it once. It
+	// returns token itself, or "", when there is nothing better (the
+	// browser then gets the upstream's 401), and an error, answered like
+	// AccessToken's, when renewing failed.
+	Reject(r *http.Request, token string) (string, error)
 }
 
 // Route is one allow-listed upstream and its policy (bff.Route documents
@@ -83,6 +135,9 @@ type Sessions interface {
 // answered with apierror.Write.
 type ClientTokens interface {
 	Token(ctx context.Context) (string, error)
+	// Reject gets another token after an upstream refused token (as
+	// TokenSource.Reject does), or returns token when it will not.
+	Reject(ctx context.Context, token string) (string, error)
 }
 
 // Config configures a Proxy. Routes, Tokens and Sessions are required;
@@ -100,6 +155,9 @@ type Config struct {
 	Transport http.RoundTripper
 	// Log receives upstream failures. Default slog.Default().
 	Log *slog.Logger
+	// PublicURL is the BFF's origin, sent upstream as X-Forwarded-Host and
+	// X-Forwarded-Proto. Default none: those headers are not sent.
+	PublicURL *url.URL
 }
 
 // route is a checked Route, ready to serve.
@@ -116,6 +174,7 @@ type Proxy struct {
 	sessions Sessions
 	rp       *httputil.ReverseProxy
 	log      *slog.Logger
+	public   *url.URL // Config.PublicURL
 }
 
 // New checks cfg (each route with Route.Check) and returns a Proxy.
@@ -123,7 +182,8 @@ func New(cfg Config) (*Proxy, error) {
 	if cfg.Tokens == nil || cfg.Sessions == nil {
 		return nil, errors.New("proxy: Config.Tokens and Config.Sessions are required")
 	}
-	p := &Proxy{routes: make(map[string]*route, len(cfg.Routes)), tokens: cfg.Tokens, sessions: cfg.Sessions, log: cfg.Log}
+	p := &Proxy{routes: make(map[string]*route, len(cfg.Routes)), tokens: cfg.Tokens, sessions: cfg.Sessions, log: cfg.Log,
+		public: cfg.PublicURL}
 	if p.log == nil {
 		p.log = slog.Default()
 	}
@@ -154,8 +214,8 @@ func New(cfg Config) (*Proxy, error) {
 	}
 	p.rp = &httputil.ReverseProxy{
 		Rewrite:        p.rewrite,
-		Transport:      transport,
-		ModifyResponse: modifyResponse,
+		Transport:      attempts{p: p, next: transport},
+		ModifyResponse: p.modifyResponse,
 		ErrorHandler:   p.upstreamError,
 		BufferPool:     copyBuffers{},
 	}
@@ -185,6 +245,13 @@ type outbound struct {
 	path     string // escaped path below the upstream
 	token    string
 	inbound  string // the browser's path, for logs
+	route    string
+	in       *http.Request // the browser's request, for TokenSource.Reject
+	timeout  time.Duration // Route.Timeout
+	maxBody  int64         // Route.MaxBody
+	// reject renews token after the upstream refused it: the session's
+	// (TokenSource.Reject) or the route's client token (ClientTokens.Reject).
+	reject func(in *http.Request, token string) (string, error)
 }
 
 type outboundKey struct{}
@@ -199,7 +266,7 @@ type outboundKey struct{}
 // error when there is no usable token, and 502 upstream_unavailable when the
 // upstream does not answer. The CSRF check runs before it (package csrf).
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	name, rest, err := splitPath(r.URL.EscapedPath())
+	name, rest, err := mapPath(r.URL.EscapedPath())
 	if err != nil {
 		apierror.Write(w, r, err)
 		return
@@ -230,7 +297,11 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		apierror.Write(w, r, err)
 		return
 	}
-	out := &outbound{upstream: rt.Upstream, path: rest, token: token, inbound: r.URL.Path}
+	out := &outbound{upstream: rt.Upstream, path: rest, token: token, inbound: r.URL.Path,
+		route: name, in: r, timeout: rt.Timeout, maxBody: rt.MaxBody, reject: p.tokens.Reject}
+	if rt.Token == TokenClient {
+		out.reject = func(r *http.Request, token string) (string, error) { return rt.client.Reject(r.Context(), token) }
+	}
 	p.rp.ServeHTTP(w, r.WithContext(contextWith(r, out)))
 }
 
@@ -300,75 +371,11 @@ func (p *Proxy) token(r *http.Request, rt *route) (string, error) {
 	return p.tokens.AccessToken(r)
 }
 
-// splitPath splits "/api/{route}/{rest}" (escaped) into the route name and
-// the escaped rest, which starts with "/". It refuses dot segments and
-// encoded "/" or "\" in any segment, and empty segments but a trailing one,
-// so no path can escape the upstream's path prefix.
-func splitPath(escaped string) (name, rest string, err error) {
-	bad := apierror.New(shared.CodeBadRequest, "The API path is not allowed.")
-	tail, ok := strings.CutPrefix(escaped, shared.PathAPIPrefix)
-	if !ok {
-		return "", "", bad
-	}
-	name, rest, _ = strings.Cut(tail, "/")
-	rest = "/" + rest
-	if name == "" {
-		return "", "", apierror.New(shared.CodeRouteNotFound, "No API route is named in the path.")
-	}
-	segs := strings.Split(tail, "/")
-	for i, seg := range segs {
-		dec, err := url.PathUnescape(seg)
-		if err != nil || dec == "." || dec == ".." || strings.ContainsAny(dec, "/\\") || strings.ContainsRune(dec, 0) ||
-			(dec == "" && i != len(segs)-1) {
-			return "", "", bad
-		}
-	}
-	return name, rest, nil
-}
-
 func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 	out := fromContext(pr.In)
 	// Only the path below the route reaches the upstream; SetURL joins it
 	// onto the upstream's own path.
-	pr.Out.URL.RawPath = out.path
-	pr.Out.URL.Path, _ = url.PathUnescape(out.path)
-	if pr.Out.URL.Path == pr.Out.URL.RawPath {
-		pr.Out.URL.RawPath = ""
-	}
+	setPath(pr.Out.URL, out.path)
 	pr.SetURL(out.upstream)
-	pr.SetXForwarded()
-
-	h := pr.Out.Header
-	h.Del("Cookie")
-	h.Del("Authorization")
-	h.Del("Proxy-Authorization")
-	h.Del(shared.HeaderCSRF)
-	if out.token != "" {
-		h.Set("Authorization", "Bearer "+out.token)
-	}
-}
-
-// modifyResponse keeps upstream cookies away from the browser, and the
-// answer out of caches: the BFF's own Cache-Control: no-store (set by the
-// server for every /api/ answer) is the only one that reaches the browser.
-func modifyResponse(resp *http.Response) error {
-	resp.Header.Del("Set-Cookie")
-	resp.Header.Del("Set-Cookie2")
-	resp.Header.Del("Cache-Control")
-	resp.Header.Del("Expires")
-	return nil
-}
-
-func (p *Proxy) upstreamError(w http.ResponseWriter, r *http.Request, err error) {
-	if r.Context().Err() != nil {
-		return // the browser went away
-	}
-	var ne net.Error
-	msg := "The API did not answer. Try again in a moment."
-	if errors.As(err, &ne) && ne.Timeout() {
-		msg = "The API took too long to answer. Try again in a moment."
-	}
-	out := fromContext(r)
-	apierror.Write(w, r, apierror.Wrap(shared.CodeUpstreamUnavailable, msg,
-		fmt.Errorf("proxy: %s %s (upstream %s): %w", r.Method, out.inbound, out.upstream.Redacted(), err)))
+	p.filterRequest(pr, out.token)
 }

@@ -88,6 +88,27 @@ func (c *clientTokens) Token(ctx context.Context) (string, error) {
 	return c.tokens.AccessToken, nil
 }
 
+// Reject fetches a new token after an upstream refused token (RFC 6750
+// §3.1 invalid_token), unless the source already holds another one or token
+// is younger than MinRejectAge (an upstream that refuses every new token
+// would otherwise cost a grant per call). It returns the token to try again
+// with; token itself when it will not fetch. Errors are Token's.
+func (c *clientTokens) Reject(ctx context.Context, token string) (string, error) {
+	select {
+	case c.sem <- struct{}{}:
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+	held := c.tokens
+	if held.AccessToken != token || c.f.cfg.Now().Before(held.ReceivedAt.Add(MinRejectAge)) {
+		<-c.sem
+		return held.AccessToken, nil
+	}
+	c.tokens = session.TokenSet{} // refused: Token fetches another
+	<-c.sem
+	return c.Token(ctx)
+}
+
 // fail logs a failed grant once and returns what callers are answered.
 func (c *clientTokens) fail(ctx context.Context, err error) error {
 	if provider.Unavailable(err) {

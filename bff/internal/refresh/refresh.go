@@ -112,6 +112,50 @@ func (f *Refresher) AccessToken(r *http.Request) (string, error) {
 	return rec.Tokens.AccessToken, nil
 }
 
+// MinRejectAge is how old an access token must be before an upstream's
+// refusal of it (TokenSource.Reject) renews it: a token the provider has
+// just issued that an upstream refuses points at the upstream (the audience
+// or issuer it expects), and renewing it again on every request would spend
+// a refresh per API call.
+const MinRejectAge = 10 * time.Second
+
+// Reject renews r's session's access token after an upstream refused token
+// (RFC 6750 §3.1 invalid_token), although it has not expired: through
+// session.Manager.Renew, so that the requests of every replica that were
+// refused the same token share one refresh, and a request that comes after
+// it gets the new token without refreshing again. It returns the token to
+// try again with; token itself when it cannot be renewed (no refresh token,
+// or it is younger than MinRejectAge). Errors are AccessToken's: 401
+// session_expired when the provider refused the refresh (the session has
+// ended), 503 provider_unavailable when it did not answer (the session
+// stays), 503 session_store_unavailable.
+func (f *Refresher) Reject(r *http.Request, token string) (string, error) {
+	ctx := r.Context()
+	rec, err := f.cfg.Sessions.Current(r)
+	if err != nil {
+		return "", err
+	}
+	if rec.Tokens.AccessToken != token || rec.Tokens.RefreshToken == "" {
+		return rec.Tokens.AccessToken, nil
+	}
+	refused := func(t session.TokenSet) bool {
+		return f.due(t) || (t.AccessToken == token && !f.cfg.Now().Before(t.ReceivedAt.Add(MinRejectAge)))
+	}
+	next, err := f.cfg.Sessions.Renew(ctx, rec, refused, f.refresh)
+	var answer *apierror.Error
+	switch {
+	case err == nil:
+		return next.Tokens.AccessToken, nil
+	case errors.Is(err, session.ErrEnd):
+		f.cfg.Log.WarnContext(ctx, "session ended at refresh", "sub", rec.User.Subject, "error", err.Error())
+		return "", err
+	case errors.As(err, &answer):
+		return "", err
+	}
+	f.cfg.Log.WarnContext(ctx, "refresh after an upstream refused the access token failed; the session stays", "sub", rec.User.Subject, "error", err.Error())
+	return "", apierror.Wrap(errProviderUnavailable.Code, errProviderUnavailable.Message, err)
+}
+
 func (f *Refresher) renew(ctx context.Context, rec session.Record) (session.Record, error) {
 	if rec.Tokens.RefreshToken == "" {
 		if f.expired(rec.Tokens) {
