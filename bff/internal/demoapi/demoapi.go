@@ -6,6 +6,7 @@
 //	GET /orders  {"owner": sub, "orders": [Order, ...]}: the token subject's orders
 //	GET /whoami  {"claims": {...}, "headers": {...}, "authorization": {...}}:
 //	             what the API received, with the token itself redacted
+//	GET /echo    a WebSocket echo, GET /events an event stream (stream.go)
 //
 // Every route is behind accesstoken's middleware: without a valid token it
 // answers 401 with WWW-Authenticate: Bearer (RFC 6750 §3), and a token in
@@ -65,8 +66,9 @@ type Authorization struct {
 }
 
 // New returns the demo API's handler; v verifies the access tokens (build
-// it with Config.Realm "demo-api" and the API's audience).
-func New(v *accesstoken.Verifier) (http.Handler, error) {
+// it with Config.Realm "demo-api" and the API's audience). At most one
+// Options tunes its streams (stream.go).
+func New(v *accesstoken.Verifier, opts ...Options) (http.Handler, error) {
 	if v == nil {
 		return nil, errors.New("demoapi: an access-token verifier is required")
 	}
@@ -93,6 +95,11 @@ func New(v *accesstoken.Verifier) (http.Handler, error) {
 			Authorization: Authorization{Scheme: "Bearer", TokenSHA256: hex.EncodeToString(sum[:])},
 		})
 	})
+	var o Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	handleStreams(mux, o)
 	return v.Middleware(mux), nil
 }
 

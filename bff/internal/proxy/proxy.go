@@ -24,6 +24,8 @@ import (
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/bff/internal/apierror"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/clock"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/csrf"
 	"github.com/gatehouse-dev/gatehouse/shared"
 )
 
@@ -96,6 +98,14 @@ type Config struct {
 	Transport http.RoundTripper
 	// Log receives upstream failures. Default slog.Default().
 	Log *slog.Logger
+	// Streams ties the streams of Streaming routes to their sessions
+	// (stream.go); required when a route streams.
+	Streams StreamSessions
+	// StreamCheck is how often the sessions of open streams are re-read.
+	// Default DefaultStreamCheck.
+	StreamCheck time.Duration
+	// NewTicker makes the StreamCheck ticker. Default time.NewTicker.
+	NewTicker clock.NewTicker
 }
 
 // route is a checked Route, ready to serve.
@@ -112,6 +122,7 @@ type Proxy struct {
 	sessions Sessions
 	rp       *httputil.ReverseProxy
 	log      *slog.Logger
+	streams  *streams // nil when no route streams
 }
 
 // New checks cfg (each route with Route.Check) and returns a Proxy.
@@ -154,6 +165,11 @@ func New(cfg Config) (*Proxy, error) {
 		ModifyResponse: modifyResponse,
 		ErrorHandler:   p.upstreamError,
 		BufferPool:     copyBuffers{},
+	}
+	if slices.ContainsFunc(cfg.Routes, func(r Route) bool { return r.Streaming }) {
+		if err := p.startStreams(cfg); err != nil {
+			return nil, err
+		}
 	}
 	return p, nil
 }
@@ -210,6 +226,10 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		apierror.Write(w, r, apierror.New(shared.CodeMethodNotAllowed, "This API does not take "+methodName(r.Method)+" requests."))
 		return
 	}
+	if err := streamPolicy(r, rt); err != nil {
+		apierror.Write(w, r, err)
+		return
+	}
 	if err := p.authorize(r, rt); err != nil {
 		apierror.Write(w, r, err)
 		return
@@ -227,7 +247,12 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := &outbound{upstream: rt.Upstream, path: rest, token: token, inbound: r.URL.Path}
-	p.rp.ServeHTTP(w, r.WithContext(contextWith(r, out)))
+	r = r.WithContext(contextWith(r, out))
+	if rt.Streaming && csrf.ShapeOf(r) != csrf.NotStreaming {
+		p.serveStream(w, r)
+		return
+	}
+	p.rp.ServeHTTP(w, r)
 }
 
 var errTooLarge = apierror.New(shared.CodeRequestTooLarge, "The request is larger than this API takes.")

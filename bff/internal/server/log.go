@@ -59,6 +59,15 @@ func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter 
 
 func (s *statusRecorder) Flush() { _ = http.NewResponseController(s.ResponseWriter).Flush() }
 
+// Hijack hands the connection over. In the BFF only the proxy hijacks, to
+// tunnel a WebSocket after the upstream's 101 Switching Protocols
+// (httputil.ReverseProxy writes that answer on the hijacked connection, not
+// through WriteHeader), so a hijacked request is logged as 101, with the
+// tunnel's whole life as its duration.
 func (s *statusRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	return http.NewResponseController(s.ResponseWriter).Hijack()
+	c, rw, err := http.NewResponseController(s.ResponseWriter).Hijack()
+	if err == nil && !s.wroteHeader {
+		s.status, s.wroteHeader = http.StatusSwitchingProtocols, true
+	}
+	return c, rw, err
 }
