@@ -552,6 +552,39 @@ func TestStreamLoggedAs101(t *testing.T) {
 		if got := attrs["duration"].Duration(); got != 7*time.Minute {
 			t.Errorf("logged duration = %v; want the tunnel's 7m0s", got)
 		}
-		return
+		break
+	}
+
+	// An event stream cut by its session's end is logged too.
+	events := b.openEvents(t, alice)
+	if _, err := readEvent(events); err != nil {
+		t.Fatal(err)
+	}
+	b.signOut(t, alice)
+	b.checkStreams()
+	for {
+		var r slog.Record
+		select {
+		case r = <-lines:
+		case <-ctx.Done():
+			t.Fatal("no request line for the event stream")
+		}
+		var path string
+		var aborted bool
+		r.Attrs(func(a slog.Attr) bool {
+			switch a.Key {
+			case "path":
+				path = a.Value.String()
+			case "aborted":
+				aborted = a.Value.Bool()
+			}
+			return true
+		})
+		if r.Message == "request" && path == "/api/live/events" {
+			if !aborted {
+				t.Error("the cut event stream is not logged as aborted")
+			}
+			return
+		}
 	}
 }
