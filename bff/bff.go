@@ -322,6 +322,7 @@ type BFF struct {
 	provider *provider.Provider
 	closer   io.Closer // the store New opened, or nil
 	log      *slog.Logger
+	api      *proxy.Proxy
 }
 
 // New checks cfg, opens the session store, reads the provider's discovery
@@ -419,10 +420,17 @@ func New(ctx context.Context, cfg Config) (*BFF, error) {
 	api, err := proxy.New(proxy.Config{
 		Routes: routes, Tokens: tokens, Sessions: tokens, ClientTokens: tokens.ClientTokens,
 		Transport: cfg.UpstreamTransport, PublicURL: cfg.PublicURL, Log: cfg.Log,
+		Streams: sessions, NewTicker: clock.TickerFromContext(ctx),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("bff: Config.Routes: %w", err)
 	}
+	b.api = api
+	defer func() {
+		if !ok {
+			api.Close()
+		}
+	}()
 	limits, err := cfg.limits(st, sessions.ID)
 	if err != nil {
 		return nil, err
@@ -600,6 +608,7 @@ func (b *BFF) ServeHTTP(w http.ResponseWriter, r *http.Request) { b.handler.Serv
 // (bounded by ctx), then closes the store New opened. Call it after the
 // server that mounts the BFF has drained its requests.
 func (b *BFF) Close(ctx context.Context) error {
+	b.api.Close()
 	err := b.sessions.Close(ctx)
 	if b.closer != nil {
 		err = errors.Join(err, b.closer.Close())

@@ -82,6 +82,9 @@ type harness struct {
 	opt      options
 	// providerTimeout bounds each call to the provider, in nanoseconds.
 	providerTimeout *atomic.Int64
+	// ticks drive this replica's periodic work (the proxy's re-check of the
+	// sessions of open streams): b.checkStreams.
+	ticks handTicker
 }
 
 // setProviderTimeout bounds the BFF's calls to the provider by d from now on.
@@ -252,7 +255,10 @@ func (b *harness) start(t *testing.T, srv *httptest.Server) {
 		cfg.SPAURL, cfg.SPA = b.opt.spaURL, nil
 	}
 	bff.SetStore(&cfg, b.store)
-	h, err := bff.New(bffclock.NewContext(context.Background(), b.clock.Now), cfg)
+	b.ticks = make(handTicker)
+	ctx := bffclock.NewTickerContext(bffclock.NewContext(context.Background(), b.clock.Now),
+		func(time.Duration) bffclock.Ticker { return b.ticks })
+	h, err := bff.New(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,35 @@
 //   - the browser's Sec-Fetch-Site, when sent, must be "same-origin", or
 //     "same-site" for a request from an allowed SPA origin: never
 //     "cross-site".
+//
+// # Streams
+//
+// A browser's WebSocket and EventSource cannot add a header, so for these two
+// request shapes only (ShapeOf: a GET WebSocket handshake, RFC 6455 §4.1, and
+// a GET with Accept: text/event-stream, WHATWG HTML's EventSource) a request
+// without shared.HeaderCSRF is checked instead by where the browser says it
+// comes from, which no page can forge (Origin and Sec-Fetch-* are forbidden
+// request headers in the Fetch standard):
+//
+//   - a WebSocket handshake must carry exactly one Origin, the BFF's public
+//     origin or an allowed SPA origin. Browsers always send it on handshakes
+//     (RFC 6455 §10.2); Sec-Fetch-Site, when sent, must be "same-origin"
+//     ("same-site" from an allowed SPA origin). Chromium 156 sends no
+//     Sec-Fetch-* on a handshake, so it cannot be required;
+//   - an EventSource request must carry Sec-Fetch-Site "same-origin" (Origin
+//     absent or the BFF's own: a same-origin EventSource sends none) or
+//     "same-site" with an allowed SPA origin as Origin, and Sec-Fetch-Mode
+//     "cors" (what EventSource sends) or "same-origin". A request with
+//     neither header, or from any other origin, is refused.
+//
+// Cross-site WebSocket hijacking, a page on another site opening a WebSocket
+// that rides the user's cookie, is impossible twice over: the session cookie
+// is SameSite=Strict (a cross-site handshake carries no session), and the
+// Origin check refuses the handshake anyway, which also covers a page on a
+// sibling host of the same site, whose requests do carry Strict cookies.
+// Every other /api request still needs the header. Whether a route may stream
+// at all is the proxy's decision (proxy.Route.Streaming): a streaming-shaped
+// request on another route is refused there, never upgraded.
 package csrf
 
 import (
@@ -33,6 +62,15 @@ func Protect(origin *url.URL, allowed ...string) func(http.Handler) http.Handler
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if v := r.Header.Values(shared.HeaderCSRF); len(v) != 1 || v[0] != shared.CSRFValue {
+				if shape := ShapeOf(r); shape != NotStreaming {
+					// A WebSocket or EventSource cannot carry the header.
+					if err := checkStream(r, shape, want, allowed); err != nil {
+						apierror.Write(w, r, err)
+						return
+					}
+					next.ServeHTTP(w, r)
+					return
+				}
 				apierror.Write(w, r, errHeader)
 				return
 			}

@@ -12,6 +12,7 @@
 //	GET /status   no token needed: StatusResponse, saying whether one came
 //	GET /reports  a client's own token (client credentials, no user) with
 //	              scope reports:read: ReportsResponse
+//	GET /echo     a WebSocket echo; GET /events an event stream (stream.go)
 //
 // A token, wherever one is sent, is checked by accesstoken's middleware:
 // an invalid one gets 401 with WWW-Authenticate: Bearer (RFC 6750 §3), a
@@ -71,8 +72,9 @@ type Authorization struct {
 }
 
 // New returns the demo API's handler; v verifies the access tokens (build
-// it with Config.Realm "demo-api" and the API's audience).
-func New(v *accesstoken.Verifier) (http.Handler, error) {
+// it with Config.Realm "demo-api" and the API's audience). At most one
+// Options tunes its streams (stream.go).
+func New(v *accesstoken.Verifier, opts ...Options) (http.Handler, error) {
 	if v == nil {
 		return nil, errors.New("demoapi: an access-token verifier is required")
 	}
@@ -113,6 +115,11 @@ func New(v *accesstoken.Verifier) (http.Handler, error) {
 		}
 		catalog(w, r)
 	})
+	var o Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	handleStreams(mux, o)
 	top.Handle("/", withToken)
 	return top, nil
 }

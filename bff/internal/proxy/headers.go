@@ -26,6 +26,9 @@ var requestHeaders = headerSet(
 	"If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since", "If-Range", "Range",
 	// Tracing: W3C Trace Context, and the common request id.
 	"Traceparent", "Tracestate", "X-Request-Id",
+	// An EventSource that reconnects names the last event it had (WHATWG
+	// HTML, server-sent events), so that the stream goes on from there.
+	"Last-Event-Id",
 	// The browser's product name, for the upstream's logs; it claims
 	// nothing an upstream could trust.
 	"User-Agent",

@@ -66,6 +66,8 @@ import (
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/bff/internal/apierror"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/clock"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/csrf"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/ratelimit"
 	"github.com/gatehouse-dev/gatehouse/shared"
 )
@@ -158,6 +160,14 @@ type Config struct {
 	// PublicURL is the BFF's origin, sent upstream as X-Forwarded-Host and
 	// X-Forwarded-Proto. Default none: those headers are not sent.
 	PublicURL *url.URL
+	// Streams ties the streams of Streaming routes to their sessions
+	// (stream.go); required when a route streams.
+	Streams StreamSessions
+	// StreamCheck is how often the sessions of open streams are re-read.
+	// Default DefaultStreamCheck.
+	StreamCheck time.Duration
+	// NewTicker makes the StreamCheck ticker. Default time.NewTicker.
+	NewTicker clock.NewTicker
 }
 
 // route is a checked Route, ready to serve.
@@ -175,6 +185,7 @@ type Proxy struct {
 	rp       *httputil.ReverseProxy
 	log      *slog.Logger
 	public   *url.URL // Config.PublicURL
+	streams  *streams // nil when no route streams
 }
 
 // New checks cfg (each route with Route.Check) and returns a Proxy.
@@ -218,6 +229,11 @@ func New(cfg Config) (*Proxy, error) {
 		ModifyResponse: p.modifyResponse,
 		ErrorHandler:   p.upstreamError,
 		BufferPool:     copyBuffers{},
+	}
+	if slices.ContainsFunc(cfg.Routes, func(r Route) bool { return r.Streaming }) {
+		if err := p.startStreams(cfg); err != nil {
+			return nil, err
+		}
 	}
 	return p, nil
 }
@@ -281,6 +297,10 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		apierror.Write(w, r, apierror.New(shared.CodeMethodNotAllowed, "This API does not take "+methodName(r.Method)+" requests."))
 		return
 	}
+	if err := streamPolicy(r, rt); err != nil {
+		apierror.Write(w, r, err)
+		return
+	}
 	if err := p.authorize(r, rt); err != nil {
 		apierror.Write(w, r, err)
 		return
@@ -302,7 +322,12 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if rt.Token == TokenClient {
 		out.reject = func(r *http.Request, token string) (string, error) { return rt.client.Reject(r.Context(), token) }
 	}
-	p.rp.ServeHTTP(w, r.WithContext(contextWith(r, out)))
+	r = r.WithContext(contextWith(r, out))
+	if rt.Streaming && csrf.ShapeOf(r) != csrf.NotStreaming {
+		p.serveStream(w, r)
+		return
+	}
+	p.rp.ServeHTTP(w, r)
 }
 
 var errTooLarge = apierror.New(shared.CodeRequestTooLarge, "The request is larger than this API takes.")

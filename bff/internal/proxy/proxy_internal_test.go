@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -29,6 +30,10 @@ func (f *fakeTokens) AccessToken(*http.Request) (string, error) { return "tok1",
 type anySession struct{}
 
 func (anySession) Grant(*http.Request) (Grant, error) { return Grant{}, nil }
+
+func (anySession) StreamSession(*http.Request) (string, bool) { return "", false }
+
+func (anySession) Alive(context.Context, string) (bool, error) { return true, nil }
 
 func (f *fakeTokens) Reject(_ *http.Request, token string) (string, error) {
 	f.mu.Lock()
@@ -71,7 +76,7 @@ func start(t *testing.T, tokens TokenSource, route Route, answer http.HandlerFun
 	t.Cleanup(up.Close)
 	u, _ := url.Parse(up.URL + "/base")
 	route.Name, route.Upstream = "r", u
-	p, err := New(Config{Routes: []Route{route}, Tokens: tokens, Sessions: anySession{}, PublicURL: &url.URL{Scheme: "https", Host: "bff.example"}})
+	p, err := New(Config{Routes: []Route{route}, Tokens: tokens, Sessions: anySession{}, Streams: anySession{}, PublicURL: &url.URL{Scheme: "https", Host: "bff.example"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +112,7 @@ func errorOf(t *testing.T, resp *http.Response) shared.Error {
 }
 
 func TestWebSocketHandshakeHeaders(t *testing.T) {
-	base, rec := start(t, &fakeTokens{}, Route{}, func(w http.ResponseWriter, r *http.Request) {
+	base, rec := start(t, &fakeTokens{}, Route{Streaming: true}, func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Upgrade") == "" {
 			return
 		}
