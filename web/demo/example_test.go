@@ -1,3 +1,9 @@
+//go:build !wasm
+
+// GenerateStaticWebsite exists only outside the browser (static.go), so
+// these examples do too: `GOOS=js GOARCH=wasm go vet ./web/...` type-checks
+// the test files.
+
 package demo_test
 
 import (
