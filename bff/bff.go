@@ -200,7 +200,11 @@ type Config struct {
 	SessionKeys [][]byte
 	// SPA serves every path that is not the BFF's own (the app's pages, its
 	// WASM). Default nil: those paths answer 404 (the app is on a static
-	// host).
+	// host). Its answers carry the BFF's security headers, among them a
+	// Content-Security-Policy that lets pages load scripts, styles, images
+	// (and data: images) and connections from their own origin only, with
+	// no inline script or style: go-app's default icons (app.Handler.Icon)
+	// are on another origin, so give the handler local ones.
 	SPA http.Handler
 	// HTTPClient calls the provider. Default: a client with a
 	// DefaultProviderTimeout time-out.

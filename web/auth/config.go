@@ -17,10 +17,11 @@ type Config struct {
 	//
 	// Empty (the default) means the page's own origin: the BFF serves the
 	// app. When BaseURL names another origin (the app on a static host), the
-	// kit's requests carry credentials: 'include', so the BFF must list the
-	// app's origin in GATEHOUSE_ALLOWED_ORIGINS (CORS with credentials); the
-	// two must still be the same site for the BFF's SameSite=Strict cookie
-	// to travel.
+	// kit's requests carry credentials: 'include', so the BFF must allow the
+	// app's origin (CORS with credentials): GATEHOUSE_SPA_URL (or
+	// bff.Config.SPAURL) set to it, plus GATEHOUSE_ALLOWED_ORIGINS for any
+	// further origin of the app. The two must still be the same site for
+	// the BFF's SameSite=Strict cookie to travel.
 	BaseURL string
 
 	// Texts are the words the kit's components show. A zero field keeps the
