@@ -95,6 +95,8 @@ export const STATIC_BFF_ORIGIN = `http://bff.${STATIC_SITE}:${STATIC_BFF_PORT}`;
  */
 export const EVIL_CROSS_SITE_ORIGIN = `http://evil.localhost:${STATIC_APP_PORT}`;
 export const EVIL_SAME_SITE_ORIGIN = `http://evil.${STATIC_SITE}:${STATIC_APP_PORT}`;
+/** An attacker's page on the dev BFF's own host name, another port: same site as BFF_ORIGIN. */
+export const EVIL_SAME_HOST_ORIGIN = `http://localhost:${STATIC_APP_PORT}`;
 /** Where the e2e run writes the static site (git-ignored); relative to e2e/. */
 export const STATIC_SITE_DIR = '.static-site';
 
@@ -130,6 +132,7 @@ export const staticServerEnv: Record<string, string> = {
     [`app.${STATIC_SITE}:${STATIC_APP_PORT}`]: { root: STATIC_SITE_DIR, headers: staticHostHeaders(STATIC_BFF_ORIGIN, IDP_ORIGIN) },
     [`evil.localhost:${STATIC_APP_PORT}`]: { root: 'evil' },
     [`evil.${STATIC_SITE}:${STATIC_APP_PORT}`]: { root: 'evil' },
+    [`localhost:${STATIC_APP_PORT}`]: { root: 'evil' },
   }),
 };
 

@@ -13,6 +13,7 @@
 //	/orders       guarded (signed in): the demo API's orders, through the BFF
 //	/admin        guarded (group Admins): who is signed in, for admins
 //	/routes       public: one card per API route of the demo, one per token kind
+//	/live         guarded (signed in): a WebSocket echo and an event stream through the BFF
 //	/login/error  shared.RouteLoginError: the kit's explanation of a failed sign-in
 //	anything else the not-found page, answered 404 by Handler
 //

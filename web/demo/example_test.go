@@ -74,6 +74,6 @@ func ExampleGenerateStaticWebsite() {
 	appJS, _ := os.ReadFile(filepath.Join(out, "app.js"))
 	fmt.Println(strings.Contains(string(appJS), "https://bff.example.com"))
 	// Output:
-	// 404.html admin.html index.html login/error.html orders.html profile.html routes.html
+	// 404.html admin.html index.html live.html login/error.html orders.html profile.html routes.html
 	// true
 }

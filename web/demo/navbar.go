@@ -44,6 +44,7 @@ func (n *navBar) Render() app.UI {
 					n.link(routeOrders, "Orders"),
 					n.link(routeAdmin, "Admin"),
 					n.link(routeGateway, "API routes"),
+					n.link(routeLive, "Live"),
 				),
 			),
 			app.Div().Class("account").Body(n.account()),

@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"fmt"
 	"html"
 	"net/http"
 	"regexp"
@@ -115,12 +116,12 @@ func TestNavBarAccount(t *testing.T) {
 		want    string
 		notWant string
 	}{
-		{"unknown", auth.State{}, "Home Profile Orders Admin API routes", "Sign"},
+		{"unknown", auth.State{}, "Home Profile Orders Admin API routes Live", "Sign"},
 		{"signed in", signedInAlice, "Alice Anderson Sign out", "Sign in"},
-		{"signed out", auth.State{Status: auth.StatusSignedOut}, "Admin API routes Sign in", "Sign out"},
-		{"session ended", auth.State{Status: auth.StatusEnded}, "Admin API routes Sign in", "Sign out"},
+		{"signed out", auth.State{Status: auth.StatusSignedOut}, "Admin API routes Live Sign in", "Sign out"},
+		{"session ended", auth.State{Status: auth.StatusEnded}, "Admin API routes Live Sign in", "Sign out"},
 		// A failed check is no sign-out: the page explains it and offers "Try again".
-		{"check failed, session store down", auth.State{Status: auth.StatusUnavailable, Err: errStoreDown}, "Home Profile Orders Admin API routes", "Sign"},
+		{"check failed, session store down", auth.State{Status: auth.StatusUnavailable, Err: errStoreDown}, "Home Profile Orders Admin API routes Live", "Sign"},
 		{"session store back", signedInAlice, "Alice Anderson Sign out", "Sign in"},
 	}
 	for _, tt := range tests {
@@ -263,5 +264,22 @@ func TestRouteCardStates(t *testing.T) {
 			c := &routeCard{route: orders, result: tt.result}
 			mustContain(t, "routeCard", app.HTMLString(c), tt.want...)
 		})
+	}
+}
+
+func TestLiveView(t *testing.T) {
+	v := &liveView{wsState: connOpen, esState: connOpening,
+		replies: []string{"alice@example.com: hello"}, events: []string{eventLine(`{"n":2,"sub":"alice@example.com"}`)}}
+	mustContain(t, "liveView", app.HTMLString(v), "WebSocket echo", "State: Connected", "alice@example.com: hello",
+		"Event stream", "State: Connecting…", "Event 2 for alice@example.com", `aria-live="polite"`)
+	if got := eventLine("not json"); got != "An event the page cannot read" {
+		t.Errorf("eventLine(garbage) = %q", got)
+	}
+	ls := []string{}
+	for i := range 7 {
+		ls = keepLast(ls, fmt.Sprint(i))
+	}
+	if len(ls) != maxLiveLines || ls[0] != "2" {
+		t.Errorf("keepLast kept %v; want the last %d", ls, maxLiveLines)
 	}
 }

@@ -17,6 +17,7 @@ const (
 	routeOrders  = "/orders"
 	routeAdmin   = "/admin"
 	routeGateway = "/routes"
+	routeLive    = "/live"
 )
 
 // adminGroup is the group whose members see routeAdmin.
@@ -37,6 +38,7 @@ var routes = []struct {
 	{routeOrders, func() app.Composer { return &ordersPage{} }},
 	{routeAdmin, func() app.Composer { return &adminPage{} }},
 	{routeGateway, func() app.Composer { return &gatewayPage{} }},
+	{routeLive, func() app.Composer { return &livePage{} }},
 	{shared.RouteLoginError, func() app.Composer { return &loginErrorPage{} }},
 }
 
