@@ -43,6 +43,21 @@ test('signed in: home, profile, orders, admin', async ({ page }) => {
   await nav.getByRole('link', { name: 'Admin' }).click();
   await expect(main).toContainText('Only members of the group Admins see this page.');
   await expectAccessible(page, '/admin');
+
+  await nav.getByRole('link', { name: 'API routes' }).click();
+  await expect(page.getByRole('region', { name: 'Reports' }).locator('.status')).toContainText('read by the service');
+  await expectAccessible(page, '/routes');
+
+  await nav.getByRole('link', { name: 'Live' }).click();
+  await expect(page.getByRole('region', { name: 'Event stream' }).getByRole('listitem').first()).toBeVisible();
+  await expectAccessible(page, '/live');
+  await page.goto('about:blank'); // ends the event stream, whose body the traffic fixture waits for
+});
+
+test('signed out: the API routes page', async ({ page }) => {
+  await page.goto(`${BFF_ORIGIN}/routes`);
+  await expect(page.getByRole('region', { name: 'Orders' }).locator('.status')).toHaveText('Refused: sign in to call this API.');
+  await expectAccessible(page, '/routes, signed out');
 });
 
 test('not allowed: bob on /admin', async ({ page }) => {
@@ -52,6 +67,8 @@ test('not allowed: bob on /admin', async ({ page }) => {
 });
 
 test('the sign-in error page, for every code', async ({ page }) => {
+  // Ten pages loaded and scanned: more than one test's usual time on a busy machine.
+  test.slow();
   const codes: Record<string, string> = {
     access_denied: 'You declined to sign in',
     login_required: 'needs you to sign in',
