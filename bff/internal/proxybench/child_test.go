@@ -166,6 +166,23 @@ func runChild(t *testing.T, cfg childConfig, in io.Reader, out io.Writer) {
 	}
 }
 
+// benchRoutes is a route table of a size and shape a team deploys: the
+// measured route "orders" with every check on (token kind, scopes, groups,
+// methods, body limit, a time-out) under the API rate limit, among others
+// that the lookup must pass by. (A route's own rate limit would add a second
+// counter, and on Redis a second round trip, per request.)
+func benchRoutes(up *url.URL) []bff.Route {
+	routes := []bff.Route{{
+		Name: "orders", Upstream: up, Token: bff.TokenUser,
+		Scopes: []string{"openid", "email"}, Groups: []string{"Orders-Read", "Orders-Admin"},
+		Methods: []string{http.MethodGet, http.MethodPost}, MaxBody: 64 << 10, Timeout: 30 * time.Second,
+	}}
+	for _, name := range []string{"billing", "catalog", "reports", "inventory", "shipping", "search", "profile"} {
+		routes = append(routes, bff.Route{Name: name, Upstream: up, Scopes: []string{name + ":read"}})
+	}
+	return routes
+}
+
 // wireBFF returns the BFF as cmd/gatehouse builds it (bff.New), on the store
 // cfg names, with the route "orders" to up through tr, on clk.
 func wireBFF(t *testing.T, cfg childConfig, public *url.URL, idp *fakeidp.Provider, up *url.URL,
@@ -177,14 +194,14 @@ func wireBFF(t *testing.T, cfg childConfig, public *url.URL, idp *fakeidp.Provid
 	b, err := bff.New(clock.NewContext(context.Background(), clk.Now), bff.Config{
 		Issuer: idp.Issuer, ClientID: idp.ClientID, ClientSecret: idp.ClientSecret,
 		PublicURL:         public,
-		Routes:            []bff.Route{{Name: "orders", Upstream: up}},
+		Routes:            benchRoutes(up),
 		UpstreamTransport: tr,
 		SessionStore:      cfg.Store,
 		SessionKeys:       [][]byte{key},
 		// The load runs far more requests per session than a person makes:
-		// the limits are off here (package ratelimit measures their cost).
+		// the limits are counted, but set so high that none refuses.
 		RateLimitLogin: bff.RateLimitOff,
-		RateLimitAPI:   bff.RateLimitOff,
+		RateLimitAPI:   bff.RateLimit{Requests: 1_000_000, Per: time.Minute},
 		Log:            log,
 	})
 	if err != nil {
