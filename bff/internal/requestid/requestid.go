@@ -77,7 +77,7 @@ func Middleware(trusted func(*http.Request) bool, next http.Handler) http.Handle
 		if id == "" {
 			id = New()
 		}
-		w.Header()[Header] = []string{id}
+		w.Header().Set(Header, id)
 		next.ServeHTTP(w, r.WithContext(NewContext(r.Context(), id)))
 	})
 }
@@ -105,12 +105,16 @@ func (h *Handler) Enabled(ctx context.Context, level slog.Level) bool {
 // Handle adds the context's ids to r and hands it to next.
 func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 	if ctx != nil {
-		if id := FromContext(ctx); id != "" {
-			r = r.Clone()
+		id := FromContext(ctx)
+		sc := trace.SpanContextFromContext(ctx)
+		traced := sc.IsValid() && sc.IsSampled()
+		if id != "" || traced {
+			r = r.Clone() // the caller's Record is not ours to change
+		}
+		if id != "" {
 			r.AddAttrs(slog.String("request_id", id))
 		}
-		if sc := trace.SpanContextFromContext(ctx); sc.IsValid() && sc.IsSampled() {
-			r = r.Clone()
+		if traced {
 			r.AddAttrs(slog.String("trace_id", sc.TraceID().String()), slog.String("span_id", sc.SpanID().String()))
 		}
 	}
