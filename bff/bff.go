@@ -43,6 +43,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/bff/internal/proxy"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/ratelimit"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/refresh"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/requestid"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/seal"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/server"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/session"
@@ -231,8 +232,18 @@ type Config struct {
 	// headers say. Behind a load balancer, list it, or every user counts
 	// as the balancer's address for the rate limits.
 	TrustedProxies []netip.Prefix
-	// Log receives one line per request, sign-in, sign-out and failure;
-	// never a token, a code or a secret. Default slog.Default().
+	// Log receives one line per request, sign-in, refresh, sign-out and
+	// failure; never a token, a code or a secret. Lines logged during a
+	// request carry its "request_id": the X-Request-ID of a trusted proxy
+	// (TrustedProxies) when it is at most 128 safe characters, else a new
+	// random one; the answer's X-Request-ID header and the upstream
+	// request's say it too. Default slog.Default().
+	//
+	// Tracing: New uses OpenTelemetry's global TracerProvider and
+	// TextMapPropagator (otel.SetTracerProvider), which are no-ops unless
+	// the program sets them: server spans for /auth/ and /api/, spans for
+	// sign-in and refresh, a client span per upstream call whose
+	// traceparent goes upstream. Set them before calling New.
 	Log *slog.Logger
 
 	// store is set by this package's tests (export_test.go) only; now by
@@ -528,6 +539,9 @@ func (cfg *Config) defaults() error {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
+	// Every line logged with a request's context carries its request id
+	// (and trace ids when tracing is on).
+	cfg.Log = slog.New(requestid.NewHandler(cfg.Log.Handler()))
 	if _, err := cfg.limits(nil, nil); err != nil { // checked before the store and provider are opened
 		return err
 	}

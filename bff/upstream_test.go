@@ -91,7 +91,7 @@ func TestGatewayRequestHeaders(t *testing.T) {
 		"If-Match": {`"a"`}, "If-None-Match": {`"b"`}, "If-Modified-Since": {"Tue, 01 Dec 2026 10:00:00 GMT"},
 		"If-Unmodified-Since": {"Tue, 01 Dec 2026 10:00:00 GMT"}, "If-Range": {`"c"`}, "Range": {"bytes=0-9"},
 		"Traceparent": {"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}, "Tracestate": {"vendor=x"},
-		"X-Request-Id": {"req-1"}, "User-Agent": {"test-browser/1"},
+		"User-Agent": {"test-browser/1"},
 	}
 	forbidden := http.Header{
 		"Authorization": {"Bearer from-the-browser"}, "Proxy-Authorization": {"Basic eDp5"},
@@ -107,6 +107,7 @@ func TestGatewayRequestHeaders(t *testing.T) {
 		"Remote-User": {"admin"}, "X-User": {"admin"}, "X-Userinfo": {"{}"}, "Referer": {g.url + "/secret-page"},
 		"Sec-Websocket-Key": {"k"}, "Sec-Websocket-Version": {"13"}, "X-Unknown": {"1"},
 		"Origin": {g.url}, "Sec-Fetch-Site": {"same-origin"}, "Sec-Fetch-Mode": {"cors"},
+		"X-Request-Id": {"req-1"}, // the BFF sends its own, checked below
 	}
 	h := withCSRF(allowed)
 	for k, v := range forbidden {
@@ -132,7 +133,7 @@ func TestGatewayRequestHeaders(t *testing.T) {
 		}
 	}
 	for k := range forbidden {
-		if k == "Authorization" || k == "X-Forwarded-For" || k == "X-Forwarded-Host" || k == "X-Forwarded-Proto" {
+		if k == "Authorization" || k == "X-Forwarded-For" || k == "X-Forwarded-Host" || k == "X-Forwarded-Proto" || k == "X-Request-Id" {
 			continue // the proxy's own, checked below
 		}
 		if v, ok := got[k]; ok {
@@ -144,7 +145,7 @@ func TestGatewayRequestHeaders(t *testing.T) {
 			t.Errorf("upstream received %s: %q", k, v)
 		}
 	}
-	for k, want := range map[string]string{"X-Forwarded-For": "127.0.0.1", "X-Forwarded-Host": g.public.Host, "X-Forwarded-Proto": "http"} {
+	for k, want := range map[string]string{"X-Forwarded-For": "127.0.0.1", "X-Forwarded-Host": g.public.Host, "X-Forwarded-Proto": "http", "X-Request-Id": resp.Header.Get("X-Request-Id")} {
 		if v := got.Values(k); len(v) != 1 || v[0] != want {
 			t.Errorf("upstream %s = %q; want %q", k, v, want)
 		}
@@ -154,7 +155,7 @@ func TestGatewayRequestHeaders(t *testing.T) {
 	}
 	// Nothing else arrived: the allow-list, the proxy's own, and what Go's
 	// client and server put there.
-	known := map[string]bool{"Authorization": true, "X-Forwarded-For": true, "X-Forwarded-Host": true, "X-Forwarded-Proto": true, "Content-Length": true}
+	known := map[string]bool{"Authorization": true, "X-Forwarded-For": true, "X-Forwarded-Host": true, "X-Forwarded-Proto": true, "X-Request-Id": true, "Content-Length": true}
 	for k := range got {
 		if _, ok := allowed[k]; !ok && !known[k] {
 			t.Errorf("upstream received %s: %q, which is not on the allow-list", k, got[k])
@@ -168,7 +169,7 @@ func TestGatewayResponseHeaders(t *testing.T) {
 	allowed := map[string]string{
 		"Content-Type": "application/json", "Content-Language": "de", "Content-Disposition": `attachment; filename="a.json"`,
 		"Etag": `"v1"`, "Last-Modified": "Tue, 01 Dec 2026 10:00:00 GMT", "Accept-Ranges": "bytes",
-		"Retry-After": "5", "X-Request-Id": "req-1",
+		"Retry-After": "5",
 	}
 	forbidden := map[string]string{
 		"Set-Cookie": "a=b", "Set-Cookie2": "a=b", "Access-Control-Allow-Origin": "*", "Access-Control-Allow-Credentials": "true",
@@ -195,6 +196,7 @@ func TestGatewayResponseHeaders(t *testing.T) {
 			w.Header().Set(k, "upstream's")
 		}
 		w.Header().Set("Vary", "Accept-Language")
+		w.Header().Set("X-Request-Id", "upstream's")
 		_, _ = io.WriteString(w, "{}")
 	})
 	c := g.browser(t)
@@ -215,6 +217,10 @@ func TestGatewayResponseHeaders(t *testing.T) {
 		if v, ok := resp.Header[k]; ok {
 			t.Errorf("browser received the upstream's %s: %q", k, v)
 		}
+	}
+	// The answer carries the BFF's request id, once (TestRequestID).
+	if got := resp.Header.Values("X-Request-Id"); len(got) != 1 || got[0] == "upstream's" {
+		t.Errorf("browser X-Request-Id = %q; want the BFF's, once", got)
 	}
 	for k, want := range own {
 		if got := resp.Header.Values(k); len(got) != 1 || got[0] != want {

@@ -34,6 +34,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/bff/internal/ratelimit"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/serve"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/spa"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/telemetry"
 	"github.com/gatehouse-dev/gatehouse/web/demo"
 )
 
@@ -59,8 +60,20 @@ func run(ctx context.Context, environ []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.Level}))
+	log := newLogger(cfg.LogFormat, cfg.Level, stderr)
 	slog.SetDefault(log)
+	stopTracing, err := telemetry.Setup(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		// After the server has drained: send the spans still batched.
+		ctx, cancel := context.WithTimeout(context.Background(), serve.ShutdownTimeout)
+		defer cancel()
+		if err := stopTracing(ctx); err != nil {
+			log.Warn("traces not all sent", "error", err.Error())
+		}
+	}()
 
 	routes := make([]bff.Route, len(cfg.Routes))
 	for i, r := range cfg.Routes {

@@ -108,6 +108,7 @@ func startUpLog(t *testing.T, idp *fakeidp.Provider, extra ...string) string {
 		"GATEHOUSE_ADDR=127.0.0.1:0",
 		"GATEHOUSE_SESSION_STORE=memory",
 		"GATEHOUSE_STATIC_DIR=" + t.TempDir(),
+		"GATEHOUSE_LOG_FORMAT=text",
 	}, extra...), &stderr)
 	if err == nil || !strings.Contains(err.Error(), "GATEHOUSE_STATIC_DIR") {
 		t.Fatalf("run = %v; want it to stop at the missing SPA", err)

@@ -175,6 +175,11 @@ type Config struct {
 	// LogLevel is the minimum level logged: debug, info, warn or error
 	// (GATEHOUSE_LOG_LEVEL, default info).
 	LogLevel string `env:"GATEHOUSE_LOG_LEVEL" envDefault:"info"`
+	// LogFormat is the log's line format: "json" (one JSON object a line,
+	// slog.JSONHandler) or "text" (key=value, slog.TextHandler)
+	// (GATEHOUSE_LOG_FORMAT). Default "": json, or text when stderr is a
+	// terminal (the gatehouse command decides).
+	LogFormat string `env:"GATEHOUSE_LOG_FORMAT"`
 
 	// Derived by Load.
 
@@ -426,6 +431,9 @@ func (c *Config) check(vars map[string]string, add func(name, format string, arg
 	c.checkLimits(add)
 	if err := c.Level.UnmarshalText([]byte(c.LogLevel)); err != nil {
 		add("GATEHOUSE_LOG_LEVEL", "%q: use debug, info, warn or error", c.LogLevel)
+	}
+	if c.LogFormat != "" && c.LogFormat != "json" && c.LogFormat != "text" {
+		add("GATEHOUSE_LOG_FORMAT", "%.40q: use json or text, or leave it unset (json, or text on a terminal)", c.LogFormat)
 	}
 }
 

@@ -153,6 +153,7 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		{"both keys and a keys file", []string{"GATEHOUSE_SESSION_KEYS_FILE=/dev/null"}, []string{"GATEHOUSE_SESSION_KEYS_FILE: and GATEHOUSE_SESSION_KEYS are both set"}},
 		{"per-user cap", []string{"GATEHOUSE_SESSION_MAX_PER_USER=0"}, []string{"GATEHOUSE_SESSION_MAX_PER_USER:"}},
 		{"log level", []string{"GATEHOUSE_LOG_LEVEL=loud"}, []string{"GATEHOUSE_LOG_LEVEL:"}},
+		{"log format", []string{"GATEHOUSE_LOG_FORMAT=logfmt"}, []string{"GATEHOUSE_LOG_FORMAT:", "use json or text"}},
 		{"SPA URL with a path", []string{"GATEHOUSE_SPA_URL=https://app.example.com/app"}, []string{"GATEHOUSE_SPA_URL:", "without a path"}},
 		{"allowed origin *", []string{"GATEHOUSE_ALLOWED_ORIGINS=*"}, []string{"GATEHOUSE_ALLOWED_ORIGINS:", "never *"}},
 		{"allowed origin with a path", []string{"GATEHOUSE_ALLOWED_ORIGINS=https://app.example.com/x"}, []string{"GATEHOUSE_ALLOWED_ORIGINS:", "not an origin"}},

@@ -40,6 +40,11 @@ const maxIssuedAtSkew = 5 * time.Minute
 // answers 302 to shared.RouteLoginError with a shared.Code.
 func (rp *RelyingParty) CallbackHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// One span for the whole sign-in, the provider's calls inside it;
+		// fail marks it failed.
+		ctx, span := tracer().Start(r.Context(), "sign-in")
+		defer span.End()
+		r = r.WithContext(ctx)
 		q := r.URL.Query()
 		state := q.Get("state")
 		if state == "" {
@@ -103,7 +108,7 @@ func (rp *RelyingParty) CallbackHandler() http.Handler {
 			return
 		}
 
-		ctx := rp.provider.Context(r.Context())
+		ctx = rp.provider.Context(r.Context())
 		token, err := rp.provider.OAuth2.Exchange(ctx, code, append(rp.provider.ExchangeOptions(), oauth2.VerifierOption(tx.CodeVerifier))...)
 		if err != nil {
 			code := shared.CodeLoginFailed

@@ -26,6 +26,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/coreos/go-oidc/v3/oidc"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/oauth2"
 
 	"github.com/gatehouse-dev/gatehouse/bff/internal/provider"
@@ -258,6 +260,7 @@ func clearBindingCookie(w http.ResponseWriter, name string) {
 func (rp *RelyingParty) fail(w http.ResponseWriter, r *http.Request, code shared.Code, err error) {
 	rp.cfg.Log.LogAttrs(r.Context(), slog.LevelWarn, "sign-in failed",
 		slog.String("code", string(code)), slog.String("error", err.Error()))
+	trace.SpanFromContext(r.Context()).SetStatus(codes.Error, string(code))
 	target := rp.cfg.SPAURL.String() + shared.RouteLoginError + "?" +
 		url.Values{shared.ParamError: {string(code)}}.Encode()
 	http.Redirect(w, r, target, http.StatusFound)

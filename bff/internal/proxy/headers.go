@@ -8,6 +8,9 @@ import (
 	"net/url"
 	"strings"
 
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/gatehouse-dev/gatehouse/bff/internal/requestid"
 	"github.com/gatehouse-dev/gatehouse/shared"
 )
 
@@ -24,8 +27,10 @@ var requestHeaders = headerSet(
 	"Content-Type", "Content-Length", "Content-Encoding", "Content-Language",
 	// Conditional and range requests (RFC 9110 §13, §14.2).
 	"If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since", "If-Range", "Range",
-	// Tracing: W3C Trace Context, and the common request id.
-	"Traceparent", "Tracestate", "X-Request-Id",
+	// Tracing: W3C Trace Context. With tracing on, the BFF's own span
+	// replaces them (otelhttp's transport injects it). The browser's
+	// X-Request-Id does not pass: the BFF sends its own (filterRequest).
+	"Traceparent", "Tracestate",
 	// An EventSource that reconnects names the last event it had (WHATWG
 	// HTML, server-sent events), so that the stream goes on from there.
 	"Last-Event-Id",
@@ -64,8 +69,8 @@ var responseHeaders = headerSet(
 	"Retry-After",
 	// Rewritten to the BFF's /api/ path, or removed (rewriteLocation).
 	"Location",
-	// The upstream's id of this request, for support.
-	"X-Request-Id",
+	// Not X-Request-Id: the answer carries the BFF's id, which the upstream
+	// received (package requestid).
 )
 
 // upgradeResponseHeaders pass as well on a 101 (RFC 6455 §4.2.2):
@@ -116,7 +121,8 @@ func headerHasToken(h http.Header, name, token string) bool {
 // and adds what the proxy says itself: X-Forwarded-For with the client's
 // address (the peer of this server), X-Forwarded-Host and X-Forwarded-Proto
 // with the BFF's public origin (never the request's Host header, which the
-// client chooses), and the bearer token.
+// client chooses), X-Request-Id with the BFF's id of the request (package
+// requestid), and the bearer token.
 func (p *Proxy) filterRequest(pr *httputil.ProxyRequest, token string) {
 	h := pr.Out.Header
 	var also headerNames
@@ -130,6 +136,16 @@ func (p *Proxy) filterRequest(pr *httputil.ProxyRequest, token string) {
 	if p.public != nil {
 		h["X-Forwarded-Host"] = []string{p.public.Host}
 		h["X-Forwarded-Proto"] = []string{p.public.Scheme}
+	}
+	if trace.SpanContextFromContext(pr.In.Context()).IsValid() {
+		// Tracing is on: the BFF's span is the upstream's parent, and the
+		// transport sends its traceparent. The browser's tracestate belongs
+		// to the browser's trace, which is not that one.
+		delete(h, "Traceparent")
+		delete(h, "Tracestate")
+	}
+	if id := requestid.FromContext(pr.In.Context()); id != "" {
+		h["X-Request-Id"] = []string{id}
 	}
 	if token != "" {
 		h["Authorization"] = []string{"Bearer " + token}

@@ -14,13 +14,15 @@
 // Request headers that reach the upstream: Accept, Accept-Language,
 // Accept-Encoding, Content-Type, Content-Length, Content-Encoding,
 // Content-Language, If-Match, If-None-Match, If-Modified-Since,
-// If-Unmodified-Since, If-Range, Range, Traceparent, Tracestate,
-// X-Request-ID, User-Agent, Te (set by ReverseProxy); for a protocol
+// If-Unmodified-Since, If-Range, Range, Traceparent, Tracestate (replaced
+// by the BFF's span when tracing is on), User-Agent, Te (set by
+// ReverseProxy); for a protocol
 // upgrade also Connection, Upgrade and Sec-WebSocket-Key, -Version,
 // -Protocol, -Extensions. The proxy adds Authorization: Bearer (when the
 // route sends a token), X-Forwarded-For (the client's address),
 // X-Forwarded-Host and X-Forwarded-Proto (from Config.PublicURL, never the
-// request's Host). Everything else is dropped, among it Cookie, the
+// request's Host), X-Request-ID (the BFF's id of the request, package
+// requestid). Everything else is dropped, among it Cookie, the
 // browser's Authorization and Proxy-Authorization, X-CSRF, Forwarded and
 // X-Forwarded-*, X-Original-URL, X-Rewrite-URL, method overrides,
 // X-Real-IP, True-Client-IP, client certificate and identity headers,
@@ -30,7 +32,7 @@
 //
 // Answer headers that reach the browser: Content-Type, Content-Length,
 // Content-Encoding, Content-Language, Content-Range, Content-Disposition,
-// Accept-Ranges, ETag, Last-Modified, Vary, Retry-After, X-Request-ID, and
+// Accept-Ranges, ETag, Last-Modified, Vary, Retry-After, and
 // Location rewritten to /api/{route}/… when it points under the route's
 // upstream prefix (dropped otherwise); on a 101 also Connection, Upgrade and
 // Sec-WebSocket-Accept, -Protocol, -Extensions. Everything else is
@@ -64,6 +66,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 
 	"github.com/gatehouse-dev/gatehouse/bff/internal/apierror"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/clock"
@@ -223,6 +227,12 @@ func New(cfg Config) (*Proxy, error) {
 		t.ResponseHeaderTimeout = 60 * time.Second
 		transport = t
 	}
+	// A client span per attempt, and the W3C traceparent of that span sent
+	// upstream, through the global TracerProvider and propagator (no-ops
+	// unless the program set them: package telemetry).
+	transport = otelhttp.NewTransport(transport, otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
+		return "upstream " + r.Method
+	}))
 	p.rp = &httputil.ReverseProxy{
 		Rewrite:        p.rewrite,
 		Transport:      attempts{p: p, next: transport},

@@ -23,6 +23,8 @@ import (
 	"slices"
 	"time"
 
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/codes"
 	"golang.org/x/oauth2"
 
 	"github.com/gatehouse-dev/gatehouse/bff/internal/apierror"
@@ -197,7 +199,14 @@ func (f *Refresher) expired(t session.TokenSet) bool { return !f.cfg.Now().Befor
 // token set, or an error wrapping session.ErrEnd when the provider refused
 // the grant or the new ID token does not belong to this session. ctx is
 // bounded by the session's refresh lease.
-func (f *Refresher) refresh(ctx context.Context, rec session.Record) (session.Record, error) {
+func (f *Refresher) refresh(ctx context.Context, rec session.Record) (_ session.Record, err error) {
+	ctx, span := otel.Tracer("github.com/gatehouse-dev/gatehouse/bff/internal/refresh").Start(ctx, "refresh")
+	defer func() {
+		if err != nil {
+			span.SetStatus(codes.Error, "refresh failed")
+		}
+		span.End()
+	}()
 	p := f.cfg.Provider
 	tok, err := p.OAuth2.TokenSource(p.Context(ctx), &oauth2.Token{RefreshToken: rec.Tokens.RefreshToken}).Token()
 	if err != nil {
@@ -238,6 +247,9 @@ func (f *Refresher) refresh(ctx context.Context, rec session.Record) (session.Re
 			next.User = user
 		}
 	}
+	// The one line of a refresh, on the replica that made it (the others
+	// waiting on the session's lease take its result).
+	f.cfg.Log.InfoContext(ctx, "refreshed", "sub", next.User.Subject, "expires", next.Tokens.Expiry)
 	return next, nil
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/bff/internal/apierror"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/clientip"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/csrf"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/requestid"
 	"github.com/gatehouse-dev/gatehouse/shared"
 )
 
@@ -61,7 +62,8 @@ type Config struct {
 	// shared.RouteLoginError, where a sign-in navigation over the limit
 	// is sent. Required with Limits.Login.
 	LoginError string
-	// Log receives one line per request. Default slog.Default().
+	// Log receives one line per request, with its request id
+	// (requestid.Handler). Default slog.Default().
 	Log *slog.Logger
 	// Now is the clock for request durations. Default time.Now.
 	Now func() time.Time
@@ -120,7 +122,7 @@ func New(cfg Config) (http.Handler, error) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		if cfg.Ready != nil {
 			if err := ready.check(); err != nil {
-				cfg.Log.Warn("not ready", "error", err.Error())
+				cfg.Log.WarnContext(r.Context(), "not ready", "error", err.Error())
 				w.WriteHeader(http.StatusServiceUnavailable)
 				_, _ = w.Write([]byte("not ready\n"))
 				return
@@ -145,7 +147,10 @@ func New(cfg Config) (http.Handler, error) {
 		h = corsFor(cfg.AllowedOrigins, root)
 	}
 	hsts := cfg.PublicURL.Scheme == "https"
-	return cfg.ClientIP.Middleware(logRequests(cfg.Log, cfg.Now, securityHeaders(hsts, cfg.FormActions, h))), nil
+	// The request id and the span come before the request log, so that its
+	// line carries them (requestid.Handler).
+	logged := logRequests(cfg.Log, cfg.Now, securityHeaders(hsts, cfg.FormActions, h))
+	return cfg.ClientIP.Middleware(requestid.Middleware(cfg.ClientIP.Trusted, traced(cfg.ClientIP, logged))), nil
 }
 
 // corsFor answers CORS for the SPA's calls from allowed origins (the Fetch
