@@ -28,6 +28,7 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
+	"github.com/gatehouse-dev/gatehouse/bff/internal/metrics"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/provider"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/seal"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/session"
@@ -95,6 +96,8 @@ type Config struct {
 	// Log receives one line per sign-in, sign-out and failure, never a token
 	// or code. Default slog.Default().
 	Log *slog.Logger
+	// Metrics counts sign-ins and sign-outs. Default nil: none.
+	Metrics *metrics.Metrics
 }
 
 // RelyingParty serves /auth/login, /auth/callback, /auth/logout and
@@ -178,6 +181,7 @@ func (rp *RelyingParty) LoginHandler() http.Handler {
 		target := rp.provider.AuthCodeURL(tx.State, loginHint(r.URL.Query().Get(shared.ParamLoginHint)),
 			oauth2.S256ChallengeOption(tx.CodeVerifier),
 			oidc.Nonce(tx.Nonce))
+		rp.cfg.Metrics.SignInStarted()
 		http.Redirect(w, r, target, http.StatusFound)
 	})
 }
@@ -256,6 +260,7 @@ func clearBindingCookie(w http.ResponseWriter, name string) {
 
 // fail sends the browser to the SPA's sign-in error page with code.
 func (rp *RelyingParty) fail(w http.ResponseWriter, r *http.Request, code shared.Code, err error) {
+	rp.cfg.Metrics.SignInFailed(code)
 	rp.cfg.Log.LogAttrs(r.Context(), slog.LevelWarn, "sign-in failed",
 		slog.String("code", string(code)), slog.String("error", err.Error()))
 	target := rp.cfg.SPAURL.String() + shared.RouteLoginError + "?" +
