@@ -32,6 +32,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/gatehouse-dev/gatehouse/bff/internal/apierror"
@@ -245,6 +246,13 @@ type Config struct {
 	// sign-in and refresh, a client span per upstream call whose
 	// traceparent goes upstream. Set them before calling New.
 	Log *slog.Logger
+	// Metrics receives the BFF's Prometheus collectors (the gatehouse_*
+	// metrics the README lists; no Go runtime or process collectors, which
+	// are the program's to add). New fails when one is already registered
+	// there: give a second BFF on the same Registerer its own label with
+	// prometheus.WrapRegistererWith. Serve them with promhttp, off the
+	// public port. Default nil: no metrics.
+	Metrics prometheus.Registerer
 
 	// store is set by this package's tests (export_test.go) only; now by
 	// New, from internal/clock.
@@ -374,6 +382,11 @@ func New(ctx context.Context, cfg Config) (*BFF, error) {
 			_ = b.closer.Close()
 		}
 	}()
+	m, err := cfg.newMetrics()
+	if err != nil {
+		return nil, fmt.Errorf("bff: Config.Metrics: %w", err)
+	}
+	counted := m.Store(st) // st itself keeps answering Pinger and the Redis client
 	keys := seal.NewRandomKeys()
 	if len(cfg.SessionKeys) > 0 {
 		var err error
@@ -382,8 +395,8 @@ func New(ctx context.Context, cfg Config) (*BFF, error) {
 		}
 	}
 	sessions, err := session.New(session.Config{
-		Store: st, Keys: keys, Now: cfg.now,
-		IdleTimeout: cfg.SessionIdle, MaxLifetime: cfg.SessionMax, MaxPerUser: cfg.SessionMaxPerUser,
+		Store: counted, Keys: keys, Now: cfg.now,
+		IdleTimeout: cfg.SessionIdle, MaxLifetime: cfg.SessionMax, MaxPerUser: cfg.SessionMaxPerUser, Metrics: m,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("bff: %w", err)
@@ -416,7 +429,7 @@ func New(ctx context.Context, cfg Config) (*BFF, error) {
 	b.logProvider(clientKey)
 
 	rp, err := login.New(login.Config{
-		Provider: idp, PublicURL: cfg.PublicURL, SPAURL: cfg.SPAURL, Sessions: sessions, Keys: keys, Store: st, Now: cfg.now, Log: cfg.Log,
+		Provider: idp, PublicURL: cfg.PublicURL, SPAURL: cfg.SPAURL, Sessions: sessions, Keys: keys, Store: counted, Now: cfg.now, Log: cfg.Log, Metrics: m,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("bff: %w", err)
@@ -435,7 +448,7 @@ func New(ctx context.Context, cfg Config) (*BFF, error) {
 	api, err := proxy.New(proxy.Config{
 		Routes: routes, Tokens: tokens, Sessions: tokens, ClientTokens: tokens.ClientTokens,
 		Transport: cfg.UpstreamTransport, PublicURL: cfg.PublicURL, Log: cfg.Log,
-		Streams: sessions, NewTicker: clock.TickerFromContext(ctx),
+		Streams: sessions, NewTicker: clock.TickerFromContext(ctx), Metrics: m,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("bff: Config.Routes: %w", err)
@@ -480,8 +493,9 @@ func New(ctx context.Context, cfg Config) (*BFF, error) {
 			}
 			return idp.Ready(ctx)
 		},
-		Log: cfg.Log,
-		Now: cfg.now,
+		Log:     cfg.Log,
+		Now:     cfg.now,
+		Metrics: m,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("bff: %w", err)

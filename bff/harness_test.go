@@ -19,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/gatehouse-dev/gatehouse/bff"
 	bffclock "github.com/gatehouse-dev/gatehouse/bff/internal/clock"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/fakeclock"
@@ -145,6 +147,8 @@ type options struct {
 	// with that Route.RateLimit. trusted is Config.TrustedProxies.
 	rateLogin, rateAPI, routeLimit bff.RateLimit
 	trusted                        []netip.Prefix
+	// metrics is Config.Metrics; default none.
+	metrics prometheus.Registerer
 }
 
 func startBFF(t *testing.T, setup func(*fakeidp.Provider)) *harness {
@@ -238,6 +242,7 @@ func (b *harness) start(t *testing.T, srv *httptest.Server) {
 		SPA:         http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "spa") }),
 		HTTPClient:  &http.Client{Transport: timeoutTransport{b.providerTimeout}},
 		Log:         b.opt.log,
+		Metrics:     b.opt.metrics,
 	}
 	for _, r := range b.opt.routes {
 		if r.Upstream == nil {

@@ -114,6 +114,10 @@ func run(ctx context.Context, environ []string, stderr io.Writer) error {
 	if cfg.ClientKey != nil {
 		bffCfg.ClientKey = cfg.ClientKey.Signer()
 	}
+	reg := newRegistry(cfg.MetricsAddr)
+	if reg != nil {
+		bffCfg.Metrics = reg
+	}
 	startCtx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	h, err := bff.New(startCtx, bffCfg)
 	cancel()
@@ -144,6 +148,12 @@ func run(ctx context.Context, environ []string, stderr io.Writer) error {
 		}
 		version = app.Version()
 	}
+
+	stopMetrics, err := serveMetrics(cfg.MetricsAddr, reg, h, log)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

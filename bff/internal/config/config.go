@@ -181,6 +181,12 @@ type Config struct {
 	// terminal (the gatehouse command decides).
 	LogFormat string `env:"GATEHOUSE_LOG_FORMAT"`
 
+	// MetricsAddr is GATEHOUSE_METRICS_ADDR: the host:port of a second
+	// listener serving Prometheus metrics at /metrics (and /healthz,
+	// /readyz), off the public port, e.g. 127.0.0.1:9090. Default "": no
+	// metrics. Checked by checkMetrics (metrics.go).
+	MetricsAddr string `env:"GATEHOUSE_METRICS_ADDR"`
+
 	// Derived by Load.
 
 	// PublicURL is PublicURLString parsed: scheme and host only.
@@ -429,6 +435,7 @@ func (c *Config) check(vars map[string]string, add func(name, format string, arg
 		add("GATEHOUSE_STATIC_DIR", "is empty: give the directory that holds web/app.wasm (default static)")
 	}
 	c.checkLimits(add)
+	c.checkMetrics(add)
 	if err := c.Level.UnmarshalText([]byte(c.LogLevel)); err != nil {
 		add("GATEHOUSE_LOG_LEVEL", "%q: use debug, info, warn or error", c.LogLevel)
 	}

@@ -167,7 +167,7 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		{"api limit period too short", []string{"GATEHOUSE_RATE_LIMIT_API=30/10ms"}, []string{"GATEHOUSE_RATE_LIMIT_API:", "between 1s and 24h"}},
 		{"trusted proxy not a prefix", []string{"GATEHOUSE_TRUSTED_PROXIES=10.0.0.0/8,proxy.internal"}, []string{"GATEHOUSE_TRUSTED_PROXIES:", `"proxy.internal" is not a CIDR prefix`}},
 		{"trusted proxy with host bits", []string{"GATEHOUSE_TRUSTED_PROXIES=10.1.2.3/8"}, []string{"GATEHOUSE_TRUSTED_PROXIES:", "write 10.0.0.0/8", "10.1.2.3/32"}},
-		{"unknown setting", []string{"GATEHOUSE_METRICS_ADDR=:9100"}, []string{"GATEHOUSE_METRICS_ADDR: is not a setting"}},
+		{"unknown setting", []string{"GATEHOUSE_FAVOURITE_COLOUR=blue"}, []string{"GATEHOUSE_FAVOURITE_COLOUR: is not a setting"}},
 		{"typo", []string{"GATEHOUSE_ROUTE=orders=http://x"}, []string{"GATEHOUSE_ROUTE: is not a setting"}},
 	}
 	for _, tt := range tests {

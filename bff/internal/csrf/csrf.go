@@ -47,6 +47,7 @@ import (
 	"slices"
 
 	"github.com/gatehouse-dev/gatehouse/bff/internal/apierror"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/metrics"
 	"github.com/gatehouse-dev/gatehouse/shared"
 )
 
@@ -56,6 +57,12 @@ import (
 // origin or site. origin is the BFF's public origin, allowed the SPA origins
 // (scheme://host[:port]) it also answers.
 func Protect(origin *url.URL, allowed ...string) func(http.Handler) http.Handler {
+	return ProtectCounted(nil, origin, allowed...)
+}
+
+// ProtectCounted is Protect counting each refusal in m, by the check that
+// refused (metrics.CSRFHeader, CSRFOrigin, CSRFStream).
+func ProtectCounted(m *metrics.Metrics, origin *url.URL, allowed ...string) func(http.Handler) http.Handler {
 	want := origin.Scheme + "://" + origin.Host
 	errHeader := apierror.New(shared.CodeCSRFRequired, "This request must come from the app (the "+shared.HeaderCSRF+" header is missing).")
 	errOrigin := apierror.New(shared.CodeForbidden, "Requests from other sites are not allowed.")
@@ -65,18 +72,21 @@ func Protect(origin *url.URL, allowed ...string) func(http.Handler) http.Handler
 				if shape := ShapeOf(r); shape != NotStreaming {
 					// A WebSocket or EventSource cannot carry the header.
 					if err := checkStream(r, shape, want, allowed); err != nil {
+						m.CSRFRefused(metrics.CSRFStream)
 						apierror.Write(w, r, err)
 						return
 					}
 					next.ServeHTTP(w, r)
 					return
 				}
+				m.CSRFRefused(metrics.CSRFHeader)
 				apierror.Write(w, r, errHeader)
 				return
 			}
 			o := r.Header.Values("Origin")
 			fromSPA := len(o) == 1 && slices.Contains(allowed, o[0])
 			if len(o) > 1 || (len(o) == 1 && o[0] != want && !fromSPA) {
+				m.CSRFRefused(metrics.CSRFOrigin)
 				apierror.Write(w, r, errOrigin)
 				return
 			}
@@ -84,10 +94,12 @@ func Protect(origin *url.URL, allowed ...string) func(http.Handler) http.Handler
 			case "", "same-origin":
 			case "same-site":
 				if !fromSPA {
+					m.CSRFRefused(metrics.CSRFOrigin)
 					apierror.Write(w, r, errOrigin)
 					return
 				}
 			default:
+				m.CSRFRefused(metrics.CSRFOrigin)
 				apierror.Write(w, r, errOrigin)
 				return
 			}
@@ -103,11 +115,18 @@ func Protect(origin *url.URL, allowed ...string) func(http.Handler) http.Handler
 // every POST, RFC 6454 §7 and the Fetch standard), or whose Sec-Fetch-Site,
 // when sent, is "cross-site". origins are scheme://host[:port] strings.
 func ProtectNavigation(origins ...string) func(http.Handler) http.Handler {
+	return ProtectNavigationCounted(nil, origins...)
+}
+
+// ProtectNavigationCounted is ProtectNavigation counting each refusal in m
+// (metrics.CSRFNavigation).
+func ProtectNavigationCounted(m *metrics.Metrics, origins ...string) func(http.Handler) http.Handler {
 	errOrigin := apierror.New(shared.CodeForbidden, "Sign-out must come from the app.")
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			o := r.Header.Values("Origin")
 			if len(o) != 1 || !slices.Contains(origins, o[0]) || r.Header.Get("Sec-Fetch-Site") == "cross-site" {
+				m.CSRFRefused(metrics.CSRFNavigation)
 				apierror.Write(w, r, errOrigin)
 				return
 			}

@@ -156,6 +156,7 @@ func (rp *RelyingParty) CallbackHandler() http.Handler {
 		for _, old := range ended {
 			rp.revoke(r.Context(), old)
 		}
+		rp.cfg.Metrics.SignInCompleted()
 		rp.cfg.Log.InfoContext(r.Context(), "signed in", "sub", user.Subject, "sid", user.SessionID, "sessions_ended", len(ended))
 		http.Redirect(w, r, rp.cfg.SPAURL.String()+tx.ReturnTo, http.StatusFound)
 	})

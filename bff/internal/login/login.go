@@ -30,6 +30,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/oauth2"
 
+	"github.com/gatehouse-dev/gatehouse/bff/internal/metrics"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/provider"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/seal"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/session"
@@ -97,6 +98,8 @@ type Config struct {
 	// Log receives one line per sign-in, sign-out and failure, never a token
 	// or code. Default slog.Default().
 	Log *slog.Logger
+	// Metrics counts sign-ins and sign-outs. Default nil: none.
+	Metrics *metrics.Metrics
 }
 
 // RelyingParty serves /auth/login, /auth/callback, /auth/logout and
@@ -180,6 +183,7 @@ func (rp *RelyingParty) LoginHandler() http.Handler {
 		target := rp.provider.AuthCodeURL(tx.State, loginHint(r.URL.Query().Get(shared.ParamLoginHint)),
 			oauth2.S256ChallengeOption(tx.CodeVerifier),
 			oidc.Nonce(tx.Nonce))
+		rp.cfg.Metrics.SignInStarted()
 		http.Redirect(w, r, target, http.StatusFound)
 	})
 }
@@ -258,6 +262,7 @@ func clearBindingCookie(w http.ResponseWriter, name string) {
 
 // fail sends the browser to the SPA's sign-in error page with code.
 func (rp *RelyingParty) fail(w http.ResponseWriter, r *http.Request, code shared.Code, err error) {
+	rp.cfg.Metrics.SignInFailed(code)
 	rp.cfg.Log.LogAttrs(r.Context(), slog.LevelWarn, "sign-in failed",
 		slog.String("code", string(code)), slog.String("error", err.Error()))
 	trace.SpanFromContext(r.Context()).SetStatus(codes.Error, string(code))

@@ -72,6 +72,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/bff/internal/apierror"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/clock"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/csrf"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/metrics"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/ratelimit"
 	"github.com/gatehouse-dev/gatehouse/shared"
 )
@@ -172,6 +173,9 @@ type Config struct {
 	StreamCheck time.Duration
 	// NewTicker makes the StreamCheck ticker. Default time.NewTicker.
 	NewTicker clock.NewTicker
+	// Metrics counts requests by route and status class, with the time to
+	// the answer's headers. Default nil: none.
+	Metrics *metrics.Metrics
 }
 
 // route is a checked Route, ready to serve.
@@ -190,6 +194,7 @@ type Proxy struct {
 	log      *slog.Logger
 	public   *url.URL // Config.PublicURL
 	streams  *streams // nil when no route streams
+	metrics  *metrics.Metrics
 }
 
 // New checks cfg (each route with Route.Check) and returns a Proxy.
@@ -198,7 +203,7 @@ func New(cfg Config) (*Proxy, error) {
 		return nil, errors.New("proxy: Config.Tokens and Config.Sessions are required")
 	}
 	p := &Proxy{routes: make(map[string]*route, len(cfg.Routes)), tokens: cfg.Tokens, sessions: cfg.Sessions, log: cfg.Log,
-		public: cfg.PublicURL}
+		public: cfg.PublicURL, metrics: cfg.Metrics}
 	if p.log == nil {
 		p.log = slog.Default()
 	}
@@ -292,6 +297,9 @@ type outboundKey struct{}
 // error when there is no usable token, and 502 upstream_unavailable when the
 // upstream does not answer. The CSRF check runs before it (package csrf).
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	measured := p.metrics.StartAPI(w)
+	defer measured.Done() // also when a cut stream panics with http.ErrAbortHandler
+	w = measured.Writer(w)
 	name, rest, err := mapPath(r.URL.EscapedPath())
 	if err != nil {
 		apierror.Write(w, r, err)
@@ -302,6 +310,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		apierror.Write(w, r, apierror.New(shared.CodeRouteNotFound, "No API route is configured under /api/"+name+"."))
 		return
 	}
+	measured.Route(name)
 	if !slices.Contains(rt.Methods, r.Method) {
 		w.Header().Set("Allow", rt.allow)
 		apierror.Write(w, r, apierror.New(shared.CodeMethodNotAllowed, "This API does not take "+methodName(r.Method)+" requests."))

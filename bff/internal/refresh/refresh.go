@@ -29,6 +29,7 @@ import (
 
 	"github.com/gatehouse-dev/gatehouse/bff/internal/apierror"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/login"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/metrics"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/provider"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/proxy"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/session"
@@ -161,7 +162,7 @@ func (f *Refresher) Reject(r *http.Request, token string) (string, error) {
 func (f *Refresher) renew(ctx context.Context, rec session.Record) (session.Record, error) {
 	if rec.Tokens.RefreshToken == "" {
 		if f.expired(rec.Tokens) {
-			f.cfg.Sessions.End(ctx, rec, "the access token expired and there is no refresh token")
+			f.cfg.Sessions.End(ctx, rec, metrics.SignOutTokenExpired, "the access token expired and there is no refresh token")
 			return rec, apierror.ErrSessionExpired
 		}
 		return rec, nil // no way to renew it: use it while it lasts

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gatehouse-dev/gatehouse/bff/internal/apierror"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/clientip"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/metrics"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/ratelimit"
 	"github.com/gatehouse-dev/gatehouse/shared"
 )
@@ -30,6 +31,20 @@ type Limits struct {
 	// loaded for a request (session.Manager.ID). Required with API or
 	// Routes.
 	SessionID func(r *http.Request) (string, bool)
+
+	// metrics counts refusals by rule (New sets it from Config.Metrics).
+	metrics *metrics.Metrics
+}
+
+// counted wraps refuse to count each refusal under the rule's name.
+func (l Limits) counted(rule string, refuse func(http.ResponseWriter, *http.Request, time.Duration)) func(http.ResponseWriter, *http.Request, time.Duration) {
+	if l.metrics == nil {
+		return refuse
+	}
+	return func(w http.ResponseWriter, r *http.Request, retry time.Duration) {
+		l.metrics.RateLimited(rule)
+		refuse(w, r, retry)
+	}
 }
 
 // addressKey is the count key of the request's client address.
@@ -74,7 +89,7 @@ func refusePerson(loginError string) func(http.ResponseWriter, *http.Request, ti
 
 // login limits a sign-in path (name) per client address.
 func (l Limits) login(name string, refuse func(http.ResponseWriter, *http.Request, time.Duration)) func(http.Handler) http.Handler {
-	return ratelimit.Middleware(l.Counter, ratelimit.Rule{Name: name, Limit: l.Login, Key: addressKey, Refuse: refuse})
+	return ratelimit.Middleware(l.Counter, ratelimit.Rule{Name: name, Limit: l.Login, Key: addressKey, Refuse: l.counted(name, refuse)})
 }
 
 // api limits /api/ per session, then each route with a limit of its own
@@ -84,7 +99,7 @@ func (l Limits) api(next http.Handler) http.Handler {
 	for name, limit := range l.Routes {
 		if !limit.Off() {
 			routes[name] = ratelimit.Middleware(l.Counter, ratelimit.Rule{
-				Name: "route/" + name, Limit: limit, Key: l.sessionKey, Refuse: refuseJSON,
+				Name: "route/" + name, Limit: limit, Key: l.sessionKey, Refuse: l.counted("route/"+name, refuseJSON),
 			})(next)
 		}
 	}
@@ -99,5 +114,5 @@ func (l Limits) api(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 		})
 	}
-	return ratelimit.Middleware(l.Counter, ratelimit.Rule{Name: "api", Limit: l.API, Key: l.sessionKey, Refuse: refuseJSON})(h)
+	return ratelimit.Middleware(l.Counter, ratelimit.Rule{Name: "api", Limit: l.API, Key: l.sessionKey, Refuse: l.counted("api", refuseJSON)})(h)
 }

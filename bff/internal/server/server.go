@@ -20,6 +20,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/bff/internal/apierror"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/clientip"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/csrf"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/metrics"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/requestid"
 	"github.com/gatehouse-dev/gatehouse/shared"
 )
@@ -67,6 +68,8 @@ type Config struct {
 	Log *slog.Logger
 	// Now is the clock for request durations. Default time.Now.
 	Now func() time.Time
+	// Metrics counts CSRF and rate-limit refusals. Default nil: none.
+	Metrics *metrics.Metrics
 }
 
 // New returns the BFF's handler.
@@ -85,12 +88,13 @@ func New(cfg Config) (http.Handler, error) {
 		cfg.ClientIP = clientip.New(nil)
 	}
 	lim := cfg.Limits
+	lim.metrics = cfg.Metrics
 	if lim.Counter != nil && (!lim.API.Off() || len(lim.Routes) > 0) && lim.SessionID == nil {
 		return nil, errors.New("server: Limits.SessionID is required with API limits")
 	}
 	person := refusePerson(cfg.LoginError)
 	public := cfg.PublicURL.Scheme + "://" + cfg.PublicURL.Host
-	protect := csrf.Protect(cfg.PublicURL, cfg.AllowedOrigins...)
+	protect := csrf.ProtectCounted(cfg.Metrics, cfg.PublicURL, cfg.AllowedOrigins...)
 
 	mux := http.NewServeMux()
 	// Sign-ins are limited per client address: each one costs the provider
@@ -102,7 +106,7 @@ func New(cfg Config) (http.Handler, error) {
 	mux.Handle(shared.PathMe, only(cfg.Session(cfg.Me), http.MethodGet, http.MethodHead))
 	// Sign-out is a form navigation: no custom header, so its Origin is
 	// checked instead.
-	navigation := csrf.ProtectNavigation(append([]string{public}, cfg.AllowedOrigins...)...)
+	navigation := csrf.ProtectNavigationCounted(cfg.Metrics, append([]string{public}, cfg.AllowedOrigins...)...)
 	mux.Handle(shared.PathLogout, only(navigation(cfg.Session(cfg.Logout)), http.MethodPost))
 	mux.Handle(shared.PathLoggedOut, only(cfg.LoggedOut, http.MethodGet))
 	// The provider calls this one server to server: no session, no CSRF

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gatehouse-dev/gatehouse/bff/internal/metrics"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/store"
 )
 
@@ -139,6 +140,9 @@ func (m *Manager) EndByLogoutToken(ctx context.Context, issuer, sub, sid string)
 	_ = m.store.IndexRemove(ctx, index, members...)
 	if sid != "" && sub != "" {
 		_ = m.store.IndexRemove(ctx, userIndex(u), members...)
+	}
+	for _, mem := range members {
+		m.metrics.SignedOut(metrics.SignOutBackChannel, 1, idOfMember(mem))
 	}
 	return len(members), nil
 }

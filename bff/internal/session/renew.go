@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/bff/internal/apierror"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/metrics"
 	"github.com/gatehouse-dev/gatehouse/shared"
 )
 
@@ -59,8 +60,10 @@ func (m *Manager) renew(ctx context.Context, id string, due func(TokenSet) bool,
 	cancel()
 	if err != nil {
 		if lockCtx.Err() != nil && ctx.Err() == nil {
+			m.metrics.Refreshed(metrics.RefreshBusy, 0, false)
 			return Record{}, apierror.Wrap(errRenewBusy.Code, errRenewBusy.Message, fmt.Errorf("session: refresh lease held elsewhere for %v: %w", refreshWait, err))
 		}
+		m.metrics.Refreshed(metrics.RefreshStoreUnavailable, 0, false)
 		return Record{}, storeError("refresh lease", err)
 	}
 	// The lease is ours until then, at the latest, whatever happens next.
@@ -74,6 +77,9 @@ func (m *Manager) renew(ctx context.Context, id string, due func(TokenSet) bool,
 
 	raw, cur, err := m.load(ctx, id)
 	if err != nil {
+		if !errors.Is(err, apierror.ErrSessionExpired) {
+			m.metrics.Refreshed(metrics.RefreshStoreUnavailable, 0, false)
+		}
 		return Record{}, err
 	}
 	if p, ok := m.pending.get(id); ok && p.Version > cur.Version {
@@ -84,15 +90,20 @@ func (m *Manager) renew(ctx context.Context, id string, due func(TokenSet) bool,
 	}
 
 	refreshCtx, cancel := context.WithTimeout(ctx, refreshTimeout)
+	asked := m.now()
 	next, err := refresh(refreshCtx, cur)
+	took := m.now().Sub(asked)
 	cancel()
 	if errors.Is(err, ErrEnd) {
-		m.End(ctx, cur, err.Error())
+		m.metrics.Refreshed(metrics.RefreshRefused, took, true)
+		m.End(ctx, cur, metrics.SignOutRefreshRefused, err.Error())
 		return Record{}, apierror.Wrap(apierror.ErrSessionExpired.Code, apierror.ErrSessionExpired.Message, err)
 	}
 	if err != nil {
+		m.metrics.Refreshed(metrics.RefreshUnavailable, took, true)
 		return cur, err
 	}
+	m.metrics.Refreshed(metrics.RefreshOK, took, true)
 	now := m.now()
 	next.ID, next.CreatedAt, next.Version, next.LastSeen = id, cur.CreatedAt, cur.Version+1, now
 	next.Ends = end(cur.CreatedAt, m.max, next.Tokens)

@@ -39,6 +39,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/gatehouse-dev/gatehouse/bff/internal/apierror"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/metrics"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/seal"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/store"
 	"github.com/gatehouse-dev/gatehouse/shared"
@@ -106,6 +107,9 @@ type Config struct {
 	// Log receives store failures and sessions ended for a reason other
 	// than sign-out, never a token or a cookie value. Default slog.Default().
 	Log *slog.Logger
+	// Metrics counts sessions ended, by kind, and the sessions this
+	// replica serves (metrics.Metrics.SessionSeen). Default nil: none.
+	Metrics *metrics.Metrics
 }
 
 // Manager loads, checks, renews and ends sessions. Its methods that take a
@@ -122,6 +126,7 @@ type Manager struct {
 	touchEvery time.Duration
 	now        func() time.Time
 	log        *slog.Logger
+	metrics    *metrics.Metrics
 	flights    singleflight.Group
 	pending    *pendingWrites
 }
@@ -175,6 +180,7 @@ func New(cfg Config) (*Manager, error) {
 		touchEvery: min(maxTouchInterval, cfg.IdleTimeout/10),
 		now:        cfg.Now,
 		log:        cfg.Log,
+		metrics:    cfg.Metrics,
 	}
 	s := scs.New()
 	s.Store = scsStore{m}
@@ -299,10 +305,15 @@ func (m *Manager) Current(r *http.Request) (Record, error) {
 	if p, ok := m.pending.get(rec.ID); ok && p.Version > rec.Version {
 		rec = p // a refresh whose result the store has not taken yet
 	}
-	if !m.now().Before(m.ExpiresAt(rec)) {
-		m.End(ctx, rec, "timed out")
+	if now := m.now(); !now.Before(m.ExpiresAt(rec)) {
+		kind := metrics.SignOutIdle
+		if !now.Before(rec.Ends) {
+			kind = metrics.SignOutMaxLifetime
+		}
+		m.End(ctx, rec, kind, "timed out")
 		return Record{}, apierror.ErrSessionExpired
 	}
+	m.metrics.SessionSeen(rec.ID)
 	return rec, nil
 }
 
@@ -417,8 +428,10 @@ func (m *Manager) update(ctx context.Context, id string, raw []byte, change func
 // refresh refused, evicted): its Record, its pending write and its index
 // entries go. Later requests with the same cookie get
 // apierror.ErrSessionExpired. Failures are logged, not returned: the Record
-// expires in the store anyway.
-func (m *Manager) End(ctx context.Context, rec Record, why string) {
+// expires in the store anyway. kind is the metrics.SignOut* kind it is
+// counted as; why is logged.
+func (m *Manager) End(ctx context.Context, rec Record, kind, why string) {
+	m.metrics.SignedOut(kind, 1, rec.ID)
 	m.pending.drop(rec.ID)
 	if err := m.store.Delete(ctx, recordKey(rec.ID)); err != nil {
 		m.log.WarnContext(ctx, "session end not stored; it expires by itself", "error", err.Error())
@@ -445,6 +458,7 @@ func (m *Manager) Destroy(r *http.Request) (Record, bool, error) {
 	}
 	if found {
 		m.unindex(ctx, rec)
+		m.metrics.SignedOut(metrics.SignOutUser, 1, rec.ID)
 	}
 	return rec, found, nil
 }
@@ -500,6 +514,13 @@ func (m *Manager) Start(w http.ResponseWriter, r *http.Request, tokens TokenSet,
 		return nil, storeError("write", err)
 	}
 	m.scs.WriteSessionCookie(ctx, w, m.scs.Token(ctx), rec.Ends)
+	for _, r := range ended {
+		m.metrics.SignedOut(metrics.SignOutReplaced, 1, r.ID)
+	}
+	for _, r := range evicted {
+		m.metrics.SignedOut(metrics.SignOutEvicted, 1, r.ID)
+	}
+	m.metrics.SessionSeen(rec.ID)
 	return append(ended, evicted...), nil
 }
 
