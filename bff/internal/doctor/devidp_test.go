@@ -18,7 +18,8 @@ import (
 // TestDevProvider runs the doctor against the real dev provider (e2e/idp,
 // node oidc-provider, as `make run` starts it) on a free loopback port: with
 // a good configuration, and with a wrong secret, a wrong client ID, a
-// redirect URI it does not have and a scope it does not know. It needs
+// redirect URI it does not have, issuers it does not answer to exactly,
+// and a scope it does not know. It needs
 // Node and e2e/node_modules (`make deps`), and is skipped without them.
 func TestDevProvider(t *testing.T) {
 	if testing.Short() {
@@ -60,6 +61,18 @@ func TestDevProvider(t *testing.T) {
 			"fix: in Okta: Applications > Applications > your app integration > General > LOGIN > Sign-in redirect URIs: add http://localhost:8081/auth/callback",
 			"OK    client credentials:",
 			"1 FAIL",
+		}},
+		{"the issuer with a trailing slash", []string{"OKTA_OAUTH2_ISSUER=" + issuer + "/"}, false, []string{
+			"WARN  issuer: discovery names \"" + issuer + "\", and OKTA_OAUTH2_ISSUER is \"" + issuer + "/\": they differ by a trailing slash",
+			"fix: set OKTA_OAUTH2_ISSUER=" + issuer + ", exactly as the provider writes it",
+			"0 FAIL, 1 WARN",
+		}},
+		{"the issuer under another host name", []string{"OKTA_OAUTH2_ISSUER=" + strings.Replace(issuer, "127.0.0.1", "localhost", 1)}, true, []string{
+			"FAIL  issuer: discovery at " + strings.Replace(issuer, "127.0.0.1", "localhost", 1) + "/.well-known/openid-configuration names the issuer \"" + issuer + "\"",
+			"fix: set OKTA_OAUTH2_ISSUER=" + issuer + ", exactly",
+		}},
+		{"another authorization server", []string{"OKTA_OAUTH2_ISSUER=" + strings.TrimSuffix(issuer, "default") + "custom"}, true, []string{
+			"FAIL  discovery: " + strings.TrimSuffix(issuer, "default") + "custom/.well-known/openid-configuration answered 404 Not Found",
 		}},
 		{"a scope it does not know", []string{"GATEHOUSE_SCOPES=openid profile offline_access orders:admin"}, true, []string{
 			"OK    redirect URI: http://localhost:8080/auth/callback is registered: the provider sent the browser back to it (with error=invalid_scope: see scopes)",
