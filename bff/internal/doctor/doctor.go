@@ -113,6 +113,10 @@ type Options struct {
 	Now func() time.Time
 	// Report, when set, receives each finding as soon as it is made.
 	Report func(Finding)
+
+	// withTimeout bounds the run (step "") and each step by d; tests make
+	// contexts that expire when they say. Default context.WithTimeout.
+	withTimeout func(ctx context.Context, step string, d time.Duration) (context.Context, context.CancelFunc)
 }
 
 // Run checks the configuration in environ (a list of "KEY=value" as
@@ -131,9 +135,14 @@ func Run(ctx context.Context, environ []string, opt Options) []Finding {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	ctx, cancel := context.WithTimeout(ctx, opt.Timeout)
+	if opt.withTimeout == nil {
+		opt.withTimeout = func(ctx context.Context, _ string, d time.Duration) (context.Context, context.CancelFunc) {
+			return context.WithTimeout(ctx, d)
+		}
+	}
+	ctx, cancel := opt.withTimeout(ctx, "", opt.Timeout)
 	defer cancel()
-	r := &run{opt: opt, client: &http.Client{Transport: opt.Transport, Timeout: opt.CheckTimeout}}
+	r := &run{opt: opt, runCtx: ctx, client: &http.Client{Transport: opt.Transport, Timeout: opt.CheckTimeout}}
 
 	cfg, err := config.Load(environ)
 	if err != nil {
@@ -205,9 +214,8 @@ type run struct {
 	local        time.Time // this machine's clock at the answer
 	// Set by checkKeys.
 	idp *provider.Provider
-	// runBound: the running check ends with the run, before its own
-	// CheckTimeout.
-	runBound bool
+	// runCtx is the run's context: done when the run's time is up.
+	runCtx context.Context
 	// Set by checkRedirectURI: the provider sent the browser back to the
 	// redirect URI; it refused the scopes (invalid_scope), with its
 	// description.
@@ -231,11 +239,8 @@ func (r *run) step(ctx context.Context, name string, check func(ctx context.Cont
 		r.add(Fail, name, fmt.Sprintf("not run: `gatehouse check` ran out of its %v", r.opt.Timeout), "run it again; if it keeps running out, the provider or the store is too slow to answer")
 		return false
 	}
-	runDeadline, _ := ctx.Deadline()
-	ctx, cancel := context.WithTimeout(ctx, r.opt.CheckTimeout)
+	ctx, cancel := r.opt.withTimeout(ctx, name, r.opt.CheckTimeout)
 	defer cancel()
-	checkDeadline, _ := ctx.Deadline()
-	r.runBound = checkDeadline.Equal(runDeadline)
 	before := len(r.findings)
 	check(ctx)
 	for _, f := range r.findings[before:] {
@@ -253,7 +258,7 @@ func (r *run) step(ctx context.Context, name string, check func(ctx context.Cont
 // nothing).
 func (r *run) failure(err error) string {
 	if errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
-		if r.runBound {
+		if r.runCtx.Err() != nil {
 			return fmt.Sprintf("no answer before `gatehouse check` ran out of its %v", r.opt.Timeout)
 		}
 		return fmt.Sprintf("no answer within %v", r.opt.CheckTimeout)

@@ -16,10 +16,12 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/bff/internal/config"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/fakeclock"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/fakeidp"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/redistest"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/store/boltstore"
@@ -31,11 +33,16 @@ var sessionKey = base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32))
 // redirectURI is the redirect URI of the default GATEHOUSE_ADDR.
 const redirectURI = "http://localhost:8080/auth/callback"
 
-// newProvider starts a fake provider with the default redirect URI
-// registered.
+// testClock is the clock of the fake providers and of the doctor's runs
+// against them: the clock check compares the two exactly.
+var testClock = fakeclock.New(time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC))
+
+// newProvider starts a fake provider on testClock with the default redirect
+// URI registered.
 func newProvider(t *testing.T) *fakeidp.Provider {
 	idp := fakeidp.New(t)
 	idp.RedirectURIs = []string{redirectURI}
+	idp.Now = testClock.Now
 	return idp
 }
 
@@ -56,12 +63,16 @@ func without(env []string, name string) []string {
 	return slices.DeleteFunc(slices.Clone(env), func(kv string) bool { return strings.HasPrefix(kv, name+"=") })
 }
 
-// check runs the doctor with short time-outs and returns its findings and
-// output.
+// check runs the doctor on testClock (unless opt says another clock), with
+// time-outs that expire only when the test says (see deadlines), and
+// returns its findings and output.
 func check(t *testing.T, env []string, opt Options) ([]Finding, string) {
 	t.Helper()
-	if opt.CheckTimeout == 0 {
-		opt.CheckTimeout = 5 * time.Second
+	if opt.Now == nil {
+		opt.Now = testClock.Now
+	}
+	if opt.withTimeout == nil {
+		opt.withTimeout = (&deadlines{}).withTimeout
 	}
 	var reported []Finding
 	opt.Report = func(f Finding) { reported = append(reported, f) }
@@ -566,49 +577,124 @@ func TestPrivateKeyJWT(t *testing.T) {
 	}
 }
 
-// TestTimeOuts: a check that gets no answer fails at its time-out and the
-// others run; a run that has used its time fails the checks left as not
-// run; nothing waits longer.
+// TestTimeOuts: a check whose time runs out fails as such and the others
+// run; once the run's time is out, the checks left fail as not run. The
+// time-outs expire when the provider has the request (deadlines), not by
+// the clock.
 func TestTimeOuts(t *testing.T) {
-	hang := func(w http.ResponseWriter, r *http.Request) bool {
-		<-r.Context().Done()
-		return true
-	}
 	t.Run("one check", func(t *testing.T) {
 		idp := newProvider(t)
-		idp.AuthorizeHandler = hang
-		start := time.Now()
-		findings, out := check(t, goodEnv(t, idp), Options{CheckTimeout: 300 * time.Millisecond})
-		if !Failed(findings) || !strings.Contains(out, "FAIL  redirect URI: the authorization endpoint http://127.0.0.1:") ||
-			!strings.Contains(out, "/v1/authorize: no answer within 300ms") || !strings.Contains(out, "OK    session store:") ||
-			!strings.Contains(out, "OK    PKCE:") {
-			t.Errorf("output:\n%s\nwant the redirect URI to fail at 300ms, and the rest to run", out)
+		d := &deadlines{}
+		idp.AuthorizeHandler = func(w http.ResponseWriter, r *http.Request) bool {
+			d.expire("redirect URI")
+			<-r.Context().Done()
+			return true
 		}
-		if d := time.Since(start); d > 3*time.Second {
-			t.Errorf("the run took %v", d)
+		findings, out := check(t, goodEnv(t, idp), Options{withTimeout: d.withTimeout})
+		for _, w := range []string{
+			"FAIL  redirect URI: the authorization endpoint " + idp.Issuer + "/v1/authorize: no answer within 10s",
+			"OK    client credentials:", "OK    PKCE:", "OK    session store:", "1 FAIL, 0 WARN, 12 OK",
+		} {
+			if !strings.Contains(out, w) {
+				t.Errorf("output lacks %q:\n%s", w, out)
+			}
+		}
+		if !Failed(findings) {
+			t.Error("Failed = false")
 		}
 	})
 	t.Run("the whole run", func(t *testing.T) {
 		idp := newProvider(t)
-		idp.KeysHandler = hang // provider metadata reads the keys
-		start := time.Now()
-		findings, out := check(t, goodEnv(t, idp), Options{Timeout: 400 * time.Millisecond, CheckTimeout: 5 * time.Second})
-		if !Failed(findings) || !strings.Contains(out, "FAIL  provider metadata:") ||
-			!strings.Contains(out, "FAIL  session store: not run: `gatehouse check` ran out of its 400ms") {
-			t.Errorf("output:\n%s\nwant the keys to fail and the store not to run", out)
+		d := &deadlines{}
+		idp.KeysHandler = func(w http.ResponseWriter, r *http.Request) bool { // provider metadata reads the keys
+			d.expire("")
+			<-r.Context().Done()
+			return true
 		}
-		if d := time.Since(start); d > 3*time.Second {
-			t.Errorf("the run took %v", d)
+		findings, out := check(t, goodEnv(t, idp), Options{Timeout: 20 * time.Second, withTimeout: d.withTimeout})
+		for _, w := range []string{
+			"FAIL  provider metadata: no answer before `gatehouse check` ran out of its 20s",
+			"FAIL  session store: not run: `gatehouse check` ran out of its 20s",
+			"2 FAIL, 0 WARN, 4 OK",
+		} {
+			if !strings.Contains(out, w) {
+				t.Errorf("output lacks %q:\n%s", w, out)
+			}
+		}
+		if !Failed(findings) {
+			t.Error("Failed = false")
 		}
 	})
-	t.Run("discovery with what is left of the run", func(t *testing.T) {
-		idp := newProvider(t)
-		idp.Discovery = func(map[string]any) { time.Sleep(time.Second) }
-		findings, out := check(t, goodEnv(t, idp), Options{Timeout: 300 * time.Millisecond, CheckTimeout: 5 * time.Second})
-		if !Failed(findings) || !strings.Contains(out, "FAIL  discovery:") || !strings.Contains(out, "no answer before `gatehouse check` ran out of its 300ms") {
-			t.Errorf("output:\n%s", out)
-		}
+}
+
+// deadlines makes the contexts of a run (step "") and of its steps, which
+// expire (context.DeadlineExceeded) when the test calls expire, or at
+// once for the steps in atStart: never by the clock.
+type deadlines struct {
+	mu      sync.Mutex
+	ctx     map[string]*expirable
+	atStart []string
+}
+
+func (d *deadlines) withTimeout(parent context.Context, step string, _ time.Duration) (context.Context, context.CancelFunc) {
+	e := newExpirable(parent)
+	d.mu.Lock()
+	if d.ctx == nil {
+		d.ctx = map[string]*expirable{}
+	}
+	d.ctx[step] = e
+	now := slices.Contains(d.atStart, step)
+	d.mu.Unlock()
+	if now {
+		e.end(context.DeadlineExceeded)
+	}
+	return e, func() { e.end(context.Canceled) }
+}
+
+// expire ends step's context with context.DeadlineExceeded.
+func (d *deadlines) expire(step string) {
+	d.mu.Lock()
+	e := d.ctx[step]
+	d.mu.Unlock()
+	e.end(context.DeadlineExceeded)
+}
+
+// expirable is a context that ends when its parent does, or when end is
+// called. Its Value is its parent's, so that the contexts derived from it
+// watch its Done and take its Err (context.DeadlineExceeded), as they do
+// for a deadline's context.
+type expirable struct {
+	parent context.Context
+	done   chan struct{}
+	once   sync.Once
+	mu     sync.Mutex
+	err    error
+	stop   func() bool
+}
+
+func newExpirable(parent context.Context) *expirable {
+	e := &expirable{parent: parent, done: make(chan struct{})}
+	e.stop = context.AfterFunc(parent, func() { e.end(parent.Err()) })
+	return e
+}
+
+func (e *expirable) end(err error) {
+	e.once.Do(func() {
+		e.mu.Lock()
+		e.err = err
+		e.mu.Unlock()
+		close(e.done)
+		e.stop()
 	})
+}
+
+func (e *expirable) Deadline() (time.Time, bool) { return e.parent.Deadline() }
+func (e *expirable) Done() <-chan struct{}       { return e.done }
+func (e *expirable) Value(key any) any           { return e.parent.Value(key) }
+func (e *expirable) Err() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.err
 }
 
 // TestSessionStores: a file another process holds is a warning (the BFF
@@ -639,10 +725,14 @@ func TestSessionStores(t *testing.T) {
 		{"a file that exists", "file:" + held + "2", false, "OK    session store: file:" + held + "2 can be made and opened"},
 		{"Redis", up.URL(0), false, "OK    session store: Redis at " + up.URL(0) + " answers and keeps every key (no eviction)"},
 		{"Redis down", withPassword(down.Addr), true, "FAIL  session store: GATEHOUSE_SESSION_STORE: Redis at redis://gatehouse:xxxxx@" + down.Addr + "/0 does not answer"},
-		{"Redis frozen", withPassword(frozen.Addr), true, "FAIL  session store: GATEHOUSE_SESSION_STORE: no answer within 500ms"},
+		{"Redis frozen", withPassword(frozen.Addr), true, "FAIL  session store: GATEHOUSE_SESSION_STORE: no answer within 10s"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			findings, out := check(t, goodEnv(t, idp, "GATEHOUSE_SESSION_STORE="+tt.store), Options{CheckTimeout: 500 * time.Millisecond})
+			d := &deadlines{}
+			if tt.name == "Redis frozen" {
+				d.atStart = []string{"session store"}
+			}
+			findings, out := check(t, goodEnv(t, idp, "GATEHOUSE_SESSION_STORE="+tt.store), Options{withTimeout: d.withTimeout})
 			if Failed(findings) != tt.fails || !strings.Contains(out, tt.want) {
 				t.Errorf("output:\n%s\nwant %q (failed %v)", out, tt.want, tt.fails)
 			}

@@ -90,9 +90,10 @@ func (r *run) checkDiscovery(ctx context.Context) {
 	}
 	r.local = start.Add(end.Sub(start) / 2)
 	if date, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
-		// Date is in whole seconds: the provider's clock was up to a second
-		// later. Age is how long a cache has kept the answer (RFC 9111 §5.1).
-		r.date = date.Add(500 * time.Millisecond)
+		// Date is in whole seconds (RFC 9110 §6.6.1), well within
+		// MaxClockSkew. Age is how long a cache has kept the answer
+		// (RFC 9111 §5.1).
+		r.date = date
 		if age, err := strconv.Atoi(resp.Header.Get("Age")); err == nil && age > 0 {
 			r.date = r.date.Add(time.Duration(age) * time.Second)
 		}

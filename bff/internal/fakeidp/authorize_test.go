@@ -74,7 +74,8 @@ func TestAuthorize(t *testing.T) {
 	}
 }
 
-// TestDiscoveryDate: DateSkew moves discovery's Date; NoDate leaves it out.
+// TestDiscoveryDate: discovery's Date is the provider's clock, moved by
+// DateSkew; NoDate leaves it out.
 func TestDiscoveryDate(t *testing.T) {
 	p := New(t)
 	get := func() http.Header {
@@ -85,10 +86,11 @@ func TestDiscoveryDate(t *testing.T) {
 		resp.Body.Close()
 		return resp.Header
 	}
+	now := time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC)
+	p.Now = func() time.Time { return now }
 	p.DateSkew = -time.Hour
-	date, err := http.ParseTime(get().Get("Date"))
-	if err != nil || time.Since(date) < 59*time.Minute || time.Since(date) > 61*time.Minute {
-		t.Errorf("Date %v (%v); want an hour ago", date, err)
+	if got, want := get().Get("Date"), "Sun, 01 Mar 2026 08:30:00 GMT"; got != want {
+		t.Errorf("Date %q; want %q, an hour before the provider's clock", got, want)
 	}
 	p.DateSkew, p.NoDate = 0, true
 	if h := get(); h.Get("Date") != "" {

@@ -92,9 +92,9 @@ type Provider struct {
 	// false for the provider's own answer. It runs without the provider's
 	// lock.
 	AuthorizeHandler func(w http.ResponseWriter, r *http.Request) bool
-	// DateSkew is added to the real time in the Date header of discovery's
-	// answers: a provider whose clock is off from the test's. NoDate leaves
-	// the header out.
+	// DateSkew is added to Now in the Date header of discovery's answers:
+	// a provider whose clock is off from the test's. NoDate leaves the
+	// header out.
 	DateSkew time.Duration
 	NoDate   bool
 
@@ -324,11 +324,10 @@ func (p *Provider) discovery(w http.ResponseWriter, _ *http.Request) {
 	if p.Discovery != nil {
 		p.Discovery(d)
 	}
-	switch {
-	case p.NoDate:
+	if p.NoDate {
 		w.Header()["Date"] = nil // net/http then sends none
-	case p.DateSkew != 0:
-		w.Header().Set("Date", time.Now().Add(p.DateSkew).UTC().Format(http.TimeFormat))
+	} else {
+		w.Header().Set("Date", p.Now().Add(p.DateSkew).UTC().Format(http.TimeFormat))
 	}
 	writeJSON(w, http.StatusOK, d)
 }
