@@ -93,7 +93,8 @@ vet:
 
 # A short run of the API proxy's path fuzzer (its seed corpus is in
 # bff/internal/proxy/testdata/fuzz/FuzzMapPath; plain go test runs the seeds).
-gotest: redis
+# bff/internal/doctor's tests run the dev provider: the npm packages first.
+gotest: redis $(NODE_MODULES)
 	$(GO) test ./...
 	$(GO) test -run '^$$' -fuzz '^FuzzMapPath$$' -fuzztime 20s ./bff/internal/proxy/
 	cd e2e/zitadel-op && $(GO) test ./...

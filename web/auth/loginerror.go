@@ -143,14 +143,14 @@ func defaultLoginProblems() map[shared.Code]LoginProblem {
 				"client secret OKTA_OAUTH2_CLIENT_SECRET, that client authentication is by client secret, that the grant " +
 				"types include Authorization Code and Refresh Token, that the sign-in redirect URI " +
 				"GATEHOUSE_PUBLIC_URL + /auth/callback is registered, and that the authorization server allows the scopes " +
-				"in GATEHOUSE_SCOPES.",
+				"in GATEHOUSE_SCOPES. `gatehouse check` tries each of these and says which is wrong.",
 		},
 		shared.CodeLoginFailed: {
 			Summary: "The identity provider could not complete your sign-in.",
 			Advice:  "Sign in again. If it keeps failing, contact your administrator.",
 			AdminHint: "The code exchange or the ID token check failed; the BFF's log has the reason. Check that the sign-in " +
 				"redirect URI registered in the Okta app integration is exactly GATEHOUSE_PUBLIC_URL + /auth/callback, that " +
-				"the client secret is current, and that the BFF's clock is right.",
+				"the client secret is current, and that the BFF's clock is right: `gatehouse check` tries all three.",
 		},
 		shared.CodeSessionStoreUnavailable: {
 			// The provider accepted the user; Gatehouse could not store the

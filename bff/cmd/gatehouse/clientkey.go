@@ -10,14 +10,17 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/gatehouse-dev/gatehouse/bff/internal/config"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/doctor"
 )
 
 // usage is what `gatehouse help` prints.
 const usage = `usage:
   gatehouse              serve (configuration from the environment; see README.md)
-  gatehouse check        check the configuration, the provider's discovery and keys, and
-                         the session store; print each finding and what to do; exit 1 on
-                         any failure
+  gatehouse check        check the configuration; the provider: discovery, the issuer, the
+                         clock, the keys, the client's credentials, the redirect URI, the
+                         scopes, PKCE, revocation and sign-out; and the session store.
+                         Print each finding (OK, WARN, FAIL) and what to fix; exit 1 on
+                         any FAIL; 30 s at most
   gatehouse public-jwk   print the public JWK set of the private_key_jwt client key
                          (GATEHOUSE_CLIENT_KEY or GATEHOUSE_CLIENT_KEY_FILE), to register
                          at the provider
@@ -37,7 +40,7 @@ func command(args, environ []string, stdout io.Writer) error {
 		if len(args) > 1 {
 			return fmt.Errorf("check takes no arguments (the configuration comes from the environment)")
 		}
-		return check(context.Background(), environ, stdout)
+		return check(context.Background(), environ, stdout, doctor.Options{})
 	case "help", "-h", "-help", "--help":
 		_, err := io.WriteString(stdout, usage)
 		return err

@@ -7,8 +7,11 @@
 // Usage:
 //
 //	gatehouse              serve
-//	gatehouse check        check the configuration, the provider and the
-//	                       session store, print each finding
+//	gatehouse check        check the configuration, the provider (issuer,
+//	                       clock, keys, client credentials, redirect URI,
+//	                       scopes, PKCE, revocation, sign-out) and the
+//	                       session store; print each finding as OK, WARN
+//	                       or FAIL with what to fix; exit 1 on any FAIL
 //	gatehouse public-jwk   print the public JWK set of the private_key_jwt
 //	                       client key (GATEHOUSE_CLIENT_KEY or
 //	                       GATEHOUSE_CLIENT_KEY_FILE), to register at the

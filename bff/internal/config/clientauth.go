@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 
 	"github.com/gatehouse-dev/gatehouse/bff/internal/provider"
@@ -16,24 +14,26 @@ import (
 const maxClientKeyFile = 64 << 10
 
 const (
-	secretHelp = "copy the Client secret from your Okta app integration (General > Client Credentials, client authentication \"Client secret\")"
+	secretHelp = "copy the Client secret from your Okta app integration (General > Client Credentials, client authentication \"Client secret\") into OKTA_OAUTH2_CLIENT_SECRET, or into a file named by OKTA_OAUTH2_CLIENT_SECRET_FILE"
 	keyHelp    = "set GATEHOUSE_CLIENT_KEY_FILE to a PEM private key (make one with `openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out client-key.pem`) and register its public JWK, which `gatehouse public-jwk` prints, at the provider"
 )
 
-// checkClientAuth checks GATEHOUSE_CLIENT_AUTH, reads the client key into
+// checkClientAuth checks GATEHOUSE_CLIENT_AUTH, reads
+// OKTA_OAUTH2_CLIENT_SECRET_FILE into c.ClientSecret and the client key into
 // c.ClientKey, and checks that the method has its credential: a secret for
 // client_secret_basic and client_secret_post, a key for private_key_jwt, one
 // of them when the method is left to discovery.
 func (c *Config) checkClientAuth(vars map[string]string, add func(name, format string, args ...any)) {
+	secretOK := c.readClientSecret(vars, add)
 	key, ok := readClientKey(vars, add)
 	c.ClientKey = key
 	switch c.ClientAuth {
 	case "":
-		if c.ClientSecret == "" && key == nil && ok {
+		if c.ClientSecret == "" && key == nil && ok && secretOK {
 			add("OKTA_OAUTH2_CLIENT_SECRET", "is not set: %s; or, for private_key_jwt, %s", secretHelp, keyHelp)
 		}
 	case provider.ClientSecretBasic, provider.ClientSecretPost:
-		if c.ClientSecret == "" {
+		if c.ClientSecret == "" && secretOK {
 			add("OKTA_OAUTH2_CLIENT_SECRET", "is not set, and GATEHOUSE_CLIENT_AUTH=%s sends it: %s", c.ClientAuth, secretHelp)
 		}
 	case provider.PrivateKeyJWT:
@@ -59,7 +59,7 @@ func readClientKey(vars map[string]string, add func(name, format string, args ..
 			add(file, "and %s are both set: set one of them", inline)
 			return nil, false
 		}
-		b, err := readBounded(path, maxClientKeyFile)
+		b, err := readBounded(path, maxClientKeyFile, "a PEM private key is a few KiB")
 		if err != nil {
 			add(file, "cannot be read: %v", err)
 			return nil, false
@@ -79,23 +79,6 @@ func readClientKey(vars map[string]string, add func(name, format string, args ..
 		return nil, false
 	}
 	return key, true
-}
-
-// readBounded reads the file at path, refusing one over max bytes.
-func readBounded(path string, max int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, max+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > max {
-		return nil, fmt.Errorf("%s is over %d KiB; a PEM private key is a few KiB", path, max>>10)
-	}
-	return b, nil
 }
 
 // LoadClientKey reads only the client key from environ (as Load reads

@@ -3,8 +3,9 @@
 // a message that names the variable and says how to fix it.
 //
 // The three values the Okta admin console gives you keep Okta's own names
-// (OKTA_OAUTH2_ISSUER, OKTA_OAUTH2_CLIENT_ID, OKTA_OAUTH2_CLIENT_SECRET);
-// everything else is GATEHOUSE_*. Load is the only place that reads them.
+// (OKTA_OAUTH2_ISSUER, OKTA_OAUTH2_CLIENT_ID, OKTA_OAUTH2_CLIENT_SECRET, or
+// OKTA_OAUTH2_CLIENT_SECRET_FILE for a file holding the secret); everything
+// else is GATEHOUSE_*. Load is the only place that reads them.
 package config
 
 import (
@@ -14,7 +15,6 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
-	"os"
 	"reflect"
 	"slices"
 	"sort"
@@ -43,10 +43,17 @@ type Config struct {
 	ClientID string `env:"OKTA_OAUTH2_CLIENT_ID"`
 
 	// ClientSecret is the confidential client's secret
-	// (OKTA_OAUTH2_CLIENT_SECRET; required unless a client key is set), sent
-	// with client_secret_basic or client_secret_post (RFC 6749 §2.3.1). Never
-	// logged.
+	// (OKTA_OAUTH2_CLIENT_SECRET, or the content of
+	// OKTA_OAUTH2_CLIENT_SECRET_FILE; required unless a client key is set),
+	// sent with client_secret_basic or client_secret_post (RFC 6749 §2.3.1).
+	// Never logged.
 	ClientSecret string `env:"OKTA_OAUTH2_CLIENT_SECRET"`
+
+	// ClientSecretFile is OKTA_OAUTH2_CLIENT_SECRET_FILE: a file holding the
+	// client secret (the Docker and Kubernetes secrets convention), read by
+	// Load into ClientSecret with its trailing newline trimmed. Setting both
+	// is refused.
+	ClientSecretFile string `env:"OKTA_OAUTH2_CLIENT_SECRET_FILE"`
 
 	// ClientAuth is how the BFF authenticates at the provider's token and
 	// revocation endpoints (GATEHOUSE_CLIENT_AUTH): client_secret_basic,
@@ -487,16 +494,13 @@ func (c *Config) checkStore(vars map[string]string, add func(name, format string
 	list := c.SessionKeys
 	from := "GATEHOUSE_SESSION_KEYS"
 	if c.SessionKeysFile != "" {
-		if _, set := vars["GATEHOUSE_SESSION_KEYS"]; set {
-			add("GATEHOUSE_SESSION_KEYS_FILE", "and GATEHOUSE_SESSION_KEYS are both set: set one of them")
+		text, ok := readSecretFile(vars, "GATEHOUSE_SESSION_KEYS", "GATEHOUSE_SESSION_KEYS_FILE", maxSessionKeysFile,
+			"a session key is 44 characters of base64",
+			"make a key with `openssl rand -base64 32 > file` (keys are comma-separated, newest first)", add)
+		if !ok {
 			return
 		}
-		b, err := os.ReadFile(c.SessionKeysFile)
-		if err != nil {
-			add("GATEHOUSE_SESSION_KEYS_FILE", "cannot be read: %v", err)
-			return
-		}
-		list, from = string(b), "GATEHOUSE_SESSION_KEYS_FILE"
+		list, from = text, "GATEHOUSE_SESSION_KEYS_FILE"
 	}
 	if strings.TrimSpace(list) == "" {
 		if c.Store.Kind != StoreMemory {

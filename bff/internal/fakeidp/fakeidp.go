@@ -1,4 +1,7 @@
-// Package fakeidp is an OpenID provider for Go tests: discovery, JWKS, a
+// Package fakeidp is an OpenID provider for Go tests: discovery, JWKS, an
+// authorization endpoint that checks the client, the redirect URI, PKCE and
+// the scopes as Okta does and answers prompt=none with login_required (it
+// has no sign-in page: Authorize plays the user), a
 // token endpoint for the authorization-code grant with PKCE and the refresh
 // grant with rotation, revocation (RFC 7009), over httptest; the client
 // authenticates with the one method it is registered for (client_secret_basic
@@ -18,6 +21,8 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"html"
+	"io"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -72,6 +77,26 @@ type Provider struct {
 	Now func() time.Time
 	// AccessTokenTTL is the access token lifetime (expires_in). Default 1 h.
 	AccessTokenTTL time.Duration
+
+	// RedirectURIs are the client's registered redirect URIs: the
+	// authorization endpoint answers any other redirect_uri with Okta's
+	// 400 error page. Default none, which takes any redirect_uri.
+	RedirectURIs []string
+	// Scopes are the scopes the authorization server knows, advertised as
+	// scopes_supported; the authorization endpoint answers a request for
+	// another with error=invalid_scope. Default openid, profile, email,
+	// groups, offline_access.
+	Scopes []string
+	// AuthorizeHandler, when set, is asked first to answer an authorization
+	// request (a hang, an outage): it answers and returns true, or returns
+	// false for the provider's own answer. It runs without the provider's
+	// lock.
+	AuthorizeHandler func(w http.ResponseWriter, r *http.Request) bool
+	// DateSkew is added to Now in the Date header of discovery's answers:
+	// a provider whose clock is off from the test's. NoDate leaves the
+	// header out.
+	DateSkew time.Duration
+	NoDate   bool
 
 	// IssuerSlash makes the issuer the provider names (in discovery, the iss
 	// parameter and the tokens' iss) Issuer with a trailing slash, as
@@ -199,6 +224,7 @@ func Start() *Provider {
 	// Where a provider that moved its JWKS serves it (point jwks_uri here
 	// with the Discovery hook).
 	mux.HandleFunc("GET /oauth2/default/v1/keys-moved", p.keys)
+	mux.HandleFunc("GET /oauth2/default/v1/authorize", p.authorize)
 	mux.HandleFunc("POST /oauth2/default/v1/token", p.token)
 	mux.HandleFunc("POST /oauth2/default/v1/revoke", p.revoke)
 	mux.HandleFunc("GET /oauth2/default/v1/userinfo", p.userinfo)
@@ -278,7 +304,7 @@ func (p *Provider) discovery(w http.ResponseWriter, _ *http.Request) {
 		"id_token_signing_alg_values_supported":          []string{string(alg)},
 		"userinfo_endpoint":                              p.Issuer + "/v1/userinfo",
 		"backchannel_logout_supported":                   true,
-		"scopes_supported":                               []string{"openid", "profile", "email", "groups", "offline_access"},
+		"scopes_supported":                               p.scopes(),
 		"code_challenge_methods_supported":               []string{"S256"},
 		"authorization_response_iss_parameter_supported": p.IssParameterSupported,
 	}
@@ -298,7 +324,94 @@ func (p *Provider) discovery(w http.ResponseWriter, _ *http.Request) {
 	if p.Discovery != nil {
 		p.Discovery(d)
 	}
+	if p.NoDate {
+		w.Header()["Date"] = nil // net/http then sends none
+	} else {
+		w.Header().Set("Date", p.Now().Add(p.DateSkew).UTC().Format(http.TimeFormat))
+	}
 	writeJSON(w, http.StatusOK, d)
+}
+
+// DefaultScopes are Scopes' default.
+var DefaultScopes = []string{"openid", "profile", "email", "groups", "offline_access"}
+
+// scopes returns Scopes or its default. The caller holds p.mu.
+func (p *Provider) scopes() []string {
+	if p.Scopes == nil {
+		return DefaultScopes
+	}
+	return p.Scopes
+}
+
+// authorize answers an authorization request (RFC 6749 §4.1.1) as Okta does
+// before anyone signs in: an unknown client_id, or a redirect_uri that is
+// not registered, is a 400 error page at the provider (it never redirects to
+// an unregistered URI); then a redirect to redirect_uri with state, and iss
+// when IssParameterSupported, carrying error=unsupported_response_type,
+// invalid_request (no PKCE S256 challenge), invalid_scope (a scope not in
+// Scopes) or login_required (prompt=none: the fake provider has no sign-in
+// sessions). Any other request gets a 200 stand-in for the sign-in page.
+func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) {
+	p.mu.Lock()
+	h := p.AuthorizeHandler
+	p.mu.Unlock()
+	if h != nil && h(w, r) {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	q := r.URL.Query()
+	errorPage := func(code, description string) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = io.WriteString(w, "<!DOCTYPE html><title>400 Bad Request</title><h1>400 Bad Request</h1><p>"+
+			html.EscapeString(code)+": "+html.EscapeString(description)+"</p>\n")
+	}
+	if q.Get("client_id") != p.ClientID {
+		errorPage("invalid_client", "Invalid value for 'client_id' parameter.")
+		return
+	}
+	redirect := q.Get("redirect_uri")
+	if redirect == "" || (len(p.RedirectURIs) > 0 && !slices.Contains(p.RedirectURIs, redirect)) {
+		errorPage("invalid_request", "The 'redirect_uri' parameter must be a Login redirect URI in the client app settings")
+		return
+	}
+	back := func(params url.Values) {
+		params.Set("state", q.Get("state"))
+		if p.IssParameterSupported {
+			params.Set("iss", p.iss())
+		}
+		target, err := url.Parse(redirect)
+		if err != nil {
+			errorPage("invalid_request", "redirect_uri is not a URL")
+			return
+		}
+		target.RawQuery = params.Encode()
+		http.Redirect(w, r, target.String(), http.StatusFound)
+	}
+	fail := func(code, description string) {
+		back(url.Values{"error": {code}, "error_description": {description}})
+	}
+	var unknown []string
+	for s := range strings.FieldsSeq(q.Get("scope")) {
+		if !slices.Contains(p.scopes(), s) {
+			unknown = append(unknown, s)
+		}
+	}
+	switch {
+	case q.Get("response_type") != "code":
+		fail("unsupported_response_type", "The response type is not supported by the authorization server.")
+	case q.Get("code_challenge") == "" || q.Get("code_challenge_method") != "S256":
+		fail("invalid_request", "PKCE code challenge is required when the token endpoint authentication method is 'NONE'.")
+	case len(unknown) > 0:
+		fail("invalid_scope", "One or more scopes are not configured for the authorization server resource: "+strings.Join(unknown, " "))
+	case slices.Contains(strings.Fields(q.Get("prompt")), "none"):
+		fail("login_required", "The client specified not to prompt, but the user is not logged in.")
+	default:
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = io.WriteString(w, "<!DOCTYPE html><title>Sign in</title><p>The fake provider has no sign-in page: tests call Authorize.</p>\n")
+	}
 }
 
 func (p *Provider) keys(w http.ResponseWriter, r *http.Request) {

@@ -26,7 +26,16 @@ type Store interface {
 // OpenTimeout bounds how long Open waits for Redis to answer.
 const OpenTimeout = 5 * time.Second
 
-// Open opens the store cfg names. Its errors say what is wrong and how to
+// inUse is Open's error for a file another process holds: it says so and
+// how to fix it, and wraps boltstore.ErrLocked for callers that tell this
+// case apart (`gatehouse check`, which may run beside the BFF).
+type inUse struct{ text string }
+
+func (e inUse) Error() string { return e.text }
+func (e inUse) Unwrap() error { return boltstore.ErrLocked }
+
+// Open opens the store cfg names. A file another process holds is an error
+// wrapping boltstore.ErrLocked. Its errors say what is wrong and how to
 // fix it, without the Redis password; the caller names the variable.
 func Open(ctx context.Context, cfg config.Store, log *slog.Logger) (Store, error) {
 	switch cfg.Kind {
@@ -35,7 +44,7 @@ func Open(ctx context.Context, cfg config.Store, log *slog.Logger) (Store, error
 	case config.StoreFile:
 		s, err := boltstore.Open(cfg.Path, boltstore.Options{Log: log})
 		if errors.Is(err, boltstore.ErrLocked) {
-			return nil, fmt.Errorf("the file %s is in use by another process (another Gatehouse?): give each process its own file, or use Redis for replicas", cfg.Path)
+			return nil, inUse{fmt.Sprintf("the file %s is in use by another process (another Gatehouse?): give each process its own file, or use Redis for replicas", cfg.Path)}
 		}
 		if errors.Is(err, boltstore.ErrCorrupt) {
 			return nil, fmt.Errorf("%w: move %s away to start with no sessions (everyone signs in again)", err, cfg.Path)
