@@ -30,6 +30,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -346,6 +347,7 @@ type BFF struct {
 	closer   io.Closer // the store New opened, or nil
 	log      *slog.Logger
 	api      *proxy.Proxy
+	draining atomic.Bool
 }
 
 // New checks cfg, opens the session store, reads the provider's discovery
@@ -493,9 +495,10 @@ func New(ctx context.Context, cfg Config) (*BFF, error) {
 			}
 			return idp.Ready(ctx)
 		},
-		Log:     cfg.Log,
-		Now:     cfg.now,
-		Metrics: m,
+		Draining: b.draining.Load,
+		Log:      cfg.Log,
+		Now:      cfg.now,
+		Metrics:  m,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("bff: %w", err)
@@ -635,6 +638,19 @@ func (b *BFF) logProvider(key *provider.ClientKey) {
 
 // ServeHTTP serves the BFF's paths, and the SPA's.
 func (b *BFF) ServeHTTP(w http.ResponseWriter, r *http.Request) { b.handler.ServeHTTP(w, r) }
+
+// Drain makes /readyz answer 503 from now on, so that a load balancer stops
+// sending requests to this server before it stops accepting them; every
+// other path is served as before. Call it when shutdown starts (on SIGTERM),
+// before http.Server.Shutdown.
+func (b *BFF) Drain() { b.draining.Store(true) }
+
+// EndStreams ends the open WebSocket tunnels and event streams through
+// /api/, and those opened from now on: they never end by themselves, and
+// would hold a graceful shutdown to its end. Register it with
+// http.Server.RegisterOnShutdown. Browsers reconnect (EventSource does by
+// itself), to another replica.
+func (b *BFF) EndStreams() { b.api.EndStreams() }
 
 // Close stores the refreshed tokens still waiting for the session store
 // (bounded by ctx), then closes the store New opened. Call it after the

@@ -130,7 +130,7 @@ func run(ctx context.Context, environ []string, stderr io.Writer) error {
 	// After the server has drained its requests: store the refreshed
 	// tokens still waiting for the store, then close it.
 	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), serve.ShutdownTimeout)
+		ctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 		defer cancel()
 		if err := h.Close(ctx); err != nil {
 			log.Error("shutting down", "error", err.Error())
@@ -158,21 +158,35 @@ func run(ctx context.Context, environ []string, stderr io.Writer) error {
 	}
 	defer stopMetrics()
 
+	var certs *serve.Certificates
+	if cfg.TLS() {
+		if certs, err = serve.LoadCertificates(cfg.TLSCert, cfg.TLSKey, serve.CertificateOptions{Log: log}); err != nil {
+			return fmt.Errorf("GATEHOUSE_TLS_CERT: %w", err)
+		}
+	}
+	for _, w := range cfg.Warnings {
+		log.Warn(w)
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("GATEHOUSE_ADDR: %w", err)
 	}
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-	log.Info("gatehouse listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL.String(),
+	log.Info("gatehouse listening", "addr", ln.Addr().String(), "tls", certs != nil, "public_url", cfg.PublicURL.String(),
 		"issuer", cfg.Issuer, "routes", len(routes), "session_store", cfg.Store.Redacted, "spa", version)
 
-	return serve.Run(ctx, srv, ln, log)
+	// SIGTERM: /readyz fails, the listener closes after the drain delay,
+	// streams end, requests in flight get the grace period.
+	return serve.Serve(ctx, ln, serve.Config{
+		Handler:         h,
+		Certificates:    certs,
+		ShutdownTimeout: cfg.ShutdownTimeout,
+		DrainDelay:      cfg.DrainDelay,
+		BodyTimeout:     cfg.BodyTimeout,
+		MaxConnections:  cfg.MaxConnections,
+		OnDrain:         h.Drain,
+		OnShutdown:      h.EndStreams,
+		Log:             log,
+	})
 }
 
 // rateLimit is a parsed GATEHOUSE_RATE_LIMIT_* as bff.Config takes it.

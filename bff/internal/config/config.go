@@ -179,6 +179,9 @@ type Config struct {
 	// peer is the client.
 	TrustedProxiesList []string `env:"GATEHOUSE_TRUSTED_PROXIES" envSeparator:","`
 
+	// Serving: TLS, shutdown and connection limits (serve.go).
+	Serving
+
 	// LogLevel is the minimum level logged: debug, info, warn or error
 	// (GATEHOUSE_LOG_LEVEL, default info).
 	LogLevel string `env:"GATEHOUSE_LOG_LEVEL" envDefault:"info"`
@@ -355,7 +358,7 @@ func (c *Config) check(vars map[string]string, add func(name, format string, arg
 		if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
 			host = "localhost"
 		}
-		c.PublicURLString = "http://" + net.JoinHostPort(host, port)
+		c.PublicURLString = c.scheme() + "://" + net.JoinHostPort(host, port)
 	}
 	if c.PublicURLString == "" {
 		// see GATEHOUSE_ADDR
@@ -443,6 +446,7 @@ func (c *Config) check(vars map[string]string, add func(name, format string, arg
 	}
 	c.checkLimits(add)
 	c.checkMetrics(add)
+	c.checkServing(host, add)
 	if err := c.Level.UnmarshalText([]byte(c.LogLevel)); err != nil {
 		add("GATEHOUSE_LOG_LEVEL", "%q: use debug, info, warn or error", c.LogLevel)
 	}
@@ -581,9 +585,8 @@ func isLoopback(host string) bool {
 // knownNames lists every variable Config reads, sorted.
 func knownNames() []string {
 	var names []string
-	t := reflect.TypeFor[Config]()
-	for i := range t.NumField() {
-		if name := t.Field(i).Tag.Get("env"); name != "" && name != "-" {
+	for _, f := range reflect.VisibleFields(reflect.TypeFor[Config]()) { // Serving's too
+		if name := f.Tag.Get("env"); name != "" && name != "-" {
 			names = append(names, name)
 		}
 	}

@@ -56,6 +56,8 @@ var (
 	errNotStreaming  = apierror.New(shared.CodeForbidden, "This API does not take WebSocket connections or event streams.")
 	// errSessionEnded is the cause of a stream's cancellation.
 	errSessionEnded = errors.New("proxy: the stream's session ended")
+	// errShuttingDown is the cause of a stream's cancellation by EndStreams.
+	errShuttingDown = errors.New("proxy: the server is shutting down")
 )
 
 // streamPolicy refuses, on every route, an upgrade to anything but WebSocket
@@ -85,6 +87,7 @@ func (p *Proxy) serveStream(w http.ResponseWriter, r *http.Request) {
 	_ = rc.SetReadDeadline(time.Time{})
 	ctx, cancel := context.WithCancelCause(r.Context())
 	defer cancel(nil)
+	defer p.streams.track(cancel)()
 	if id, ok := p.streams.sessions.StreamSession(r); ok {
 		defer p.streams.add(id, cancel)()
 	}
@@ -98,8 +101,12 @@ type streams struct {
 	log      *slog.Logger
 	mu       sync.Mutex
 	open     map[string]map[*context.CancelCauseFunc]struct{}
-	stop     chan struct{}
-	done     chan struct{}
+	// all are every open stream, with a session or without; ended is set
+	// by EndStreams.
+	all   map[*context.CancelCauseFunc]struct{}
+	ended bool
+	stop  chan struct{}
+	done  chan struct{}
 }
 
 // startStreams starts the session checks of a Proxy with a Streaming route.
@@ -119,6 +126,7 @@ func (p *Proxy) startStreams(cfg Config) error {
 		newTicker = clock.TickerFromContext(context.Background())
 	}
 	s := &streams{sessions: cfg.Streams, log: p.log, open: map[string]map[*context.CancelCauseFunc]struct{}{},
+		all:  map[*context.CancelCauseFunc]struct{}{},
 		stop: make(chan struct{}), done: make(chan struct{})}
 	p.streams = s
 	go s.run(newTicker(every))
@@ -143,6 +151,23 @@ func (s *streams) add(id string, cancel context.CancelCauseFunc) (remove func())
 		if len(s.open[id]) == 0 {
 			delete(s.open, id)
 		}
+	}
+}
+
+// track records an open stream, closed with cancel, for EndStreams; remove
+// forgets it. A stream opened after EndStreams is ended at once.
+func (s *streams) track(cancel context.CancelCauseFunc) (remove func()) {
+	key := &cancel
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ended {
+		cancel(errShuttingDown)
+	}
+	s.all[key] = struct{}{}
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		delete(s.all, key)
 	}
 }
 
@@ -185,6 +210,25 @@ func (s *streams) check() {
 			(*c)(errSessionEnded)
 		}
 		s.mu.Unlock()
+	}
+}
+
+// EndStreams ends every open stream (a WebSocket tunnel's connections are
+// closed, an event stream's answer ends), and every stream opened from now
+// on, so that a server's graceful shutdown (http.Server.RegisterOnShutdown)
+// is not held to its grace period by answers that never end by themselves;
+// WebSocket tunnels, hijacked, are not even waited for. Browsers reconnect,
+// to another replica. Safe to call more than once.
+func (p *Proxy) EndStreams() {
+	if p.streams == nil {
+		return
+	}
+	s := p.streams
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ended = true
+	for c := range s.all {
+		(*c)(errShuttingDown)
 	}
 }
 

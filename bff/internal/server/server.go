@@ -53,6 +53,10 @@ type Config struct {
 	// one check, so /readyz costs the provider and the store nothing per
 	// request.
 	Ready func(ctx context.Context) error
+	// Draining reports whether the server is draining (shutting down):
+	// /readyz then answers 503 "draining" at once, checking nothing, so
+	// that a load balancer stops sending. nil: never.
+	Draining func() bool
 	// ClientIP finds each request's client address, which goes into the
 	// request's context (clientip.FromContext) for the request log, the
 	// rate limits and the proxy. Default: the TCP peer (no trusted proxy).
@@ -124,6 +128,11 @@ func New(cfg Config) (http.Handler, error) {
 	ready := newReadiness(cfg.Ready, cfg.Now)
 	mux.Handle(shared.PathReadyz, only(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if cfg.Draining != nil && cfg.Draining() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write([]byte("draining\n"))
+			return
+		}
 		if cfg.Ready != nil {
 			if err := ready.check(); err != nil {
 				cfg.Log.WarnContext(r.Context(), "not ready", "error", err.Error())
