@@ -420,8 +420,15 @@ func TestStreamClosesWithItsSession(t *testing.T) {
 
 			tc.end(t, b, alice)
 			b.checkStreams()
-			if got, err := echo(t, conn, "gone?"); err == nil {
-				t.Errorf("after the session ended, echo = %q; want the tunnel closed", got)
+			// The check has cancelled the tunnel; a message already on its
+			// way may still cross while the proxy closes both ends, but the
+			// tunnel closes without waiting for anything else.
+			err = nil
+			for i := 0; err == nil && i < 100; i++ {
+				_, err = echo(t, conn, "gone?")
+			}
+			if err == nil {
+				t.Errorf("after the session ended, 100 echoes crossed; want the tunnel closed")
 			} else if errors.Is(err, context.DeadlineExceeded) {
 				t.Errorf("the tunnel did not close: %v", err)
 			}
@@ -586,5 +593,60 @@ func TestStreamLoggedAs101(t *testing.T) {
 			}
 			return
 		}
+	}
+}
+
+// TestStreamOfAnyShapeEndsWithItsSession: an event stream fetched with
+// another Accept than text/event-stream (a fetch from the app with */*, or
+// with a parameter) is no way around the stream rules: on a route without
+// streaming its answer is refused, and on a streaming route it is tied to
+// its session and closes at the first check after sign-out.
+func TestStreamOfAnyShapeEndsWithItsSession(t *testing.T) {
+	for _, tc := range []struct {
+		name, path, accept string
+		status             int
+	}{
+		{"route without streaming, Accept */*", "/api/plain/events", "*/*", 403},
+		{"route without streaming, Accept with a parameter", "/api/plain/events", "text/event-stream;q=1", 403},
+		{"streaming route, Accept */*", "/api/live/events", "*/*", 200},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b, _ := startStreaming(t, options{})
+			alice := b.browser(t)
+			b.signIn(t, alice, "/")
+			req, err := http.NewRequestWithContext(testContext(t), http.MethodGet, b.url+tc.path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Host = b.public.Host
+			req.Header = http.Header{shared.HeaderCSRF: {shared.CSRFValue}, "Accept": {tc.accept}}
+			resp, err := alice.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			if resp.StatusCode != tc.status {
+				t.Fatalf("GET %s with Accept %q = %d; want %d", tc.path, tc.accept, resp.StatusCode, tc.status)
+			}
+			if tc.status != 200 {
+				if code := errorCode(t, resp); code != shared.CodeForbidden {
+					t.Errorf("error %q; want forbidden", code)
+				}
+				return
+			}
+			br := bufio.NewReader(resp.Body)
+			if got, err := readEvent(br); err != nil || got != "id: 1|data: one" {
+				t.Fatalf("first event = %q, %v", got, err)
+			}
+			if r := b.signOut(t, alice); r.StatusCode != http.StatusSeeOther {
+				t.Fatalf("sign-out = %d", r.StatusCode)
+			}
+			b.checkStreams()
+			if got, err := readEvent(br); err == nil {
+				t.Errorf("after sign-out, the stream sent %q; want it closed", got)
+			} else if errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("the stream did not close: %v", err)
+			}
+		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net"
 	"net/http"
 	"regexp"
@@ -58,8 +59,22 @@ func (p *Proxy) modifyResponse(resp *http.Response) error {
 			return &upstreamAnswer{status: code, scope: validScope(scope)}
 		}
 	}
-	filterResponse(resp, fromContext(resp.Request))
+	out := fromContext(resp.Request)
+	if !out.streaming && isEventStream(resp.Header) {
+		// An event stream lasts; on a route without streaming it would be
+		// tied to no session and outlive sign-out, whatever the request's
+		// Accept said (TestStreamOfAnyShapeEndsWithItsSession).
+		return errNotStreaming
+	}
+	filterResponse(resp, out)
 	return nil
+}
+
+// isEventStream reports whether h's Content-Type is text/event-stream
+// (WHATWG HTML, server-sent events), parameters aside.
+func isEventStream(h http.Header) bool {
+	mt, _, err := mime.ParseMediaType(h.Get("Content-Type"))
+	return err == nil && mt == "text/event-stream"
 }
 
 // upstreamError answers what the upstream did not answer itself, or what
@@ -78,6 +93,8 @@ func (p *Proxy) upstreamError(w http.ResponseWriter, r *http.Request, err error)
 	cause := fmt.Errorf("proxy: %s %s (upstream %s): %w", r.Method, out.inbound, out.upstream.Redacted(), err)
 	var tooLarge *http.MaxBytesError
 	switch {
+	case errors.Is(err, errNotStreaming):
+		apierror.Write(w, r, errNotStreaming)
 	case errors.As(err, &tooLarge):
 		apierror.Write(w, r, errTooLarge) // a body without Content-Length that outgrew MaxBody
 	case errors.As(err, &rej):

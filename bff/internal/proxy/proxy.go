@@ -71,7 +71,6 @@ import (
 
 	"github.com/gatehouse-dev/gatehouse/bff/internal/apierror"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/clock"
-	"github.com/gatehouse-dev/gatehouse/bff/internal/csrf"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/metrics"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/ratelimit"
 	"github.com/gatehouse-dev/gatehouse/shared"
@@ -280,6 +279,9 @@ type outbound struct {
 	in       *http.Request // the browser's request, for TokenSource.Reject
 	timeout  time.Duration // Route.Timeout
 	maxBody  int64         // Route.MaxBody
+	// streaming is Route.Streaming: without it, an event-stream answer
+	// is refused (modifyResponse).
+	streaming bool
 	// reject renews token after the upstream refused it: the session's
 	// (TokenSource.Reject) or the route's client token (ClientTokens.Reject).
 	reject func(in *http.Request, token string) (string, error)
@@ -337,12 +339,15 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := &outbound{upstream: rt.Upstream, path: rest, token: token, inbound: r.URL.Path,
-		route: name, in: r, timeout: rt.Timeout, maxBody: rt.MaxBody, reject: p.tokens.Reject}
+		route: name, in: r, timeout: rt.Timeout, maxBody: rt.MaxBody, reject: p.tokens.Reject, streaming: rt.Streaming}
 	if rt.Token == TokenClient {
 		out.reject = func(r *http.Request, token string) (string, error) { return rt.client.Reject(r.Context(), token) }
 	}
 	r = r.WithContext(contextWith(r, out))
-	if rt.Streaming && csrf.ShapeOf(r) != csrf.NotStreaming {
+	if rt.Streaming {
+		// Every request of a streaming route, whatever its headers say: an
+		// answer that turns out to be a stream (a fetch with Accept */*)
+		// is tied to its session too (TestStreamOfAnyShapeEndsWithItsSession).
 		p.serveStream(w, r)
 		return
 	}

@@ -84,7 +84,9 @@ func (p *Proxy) serveStream(w http.ResponseWriter, r *http.Request) {
 	// found by TCP keep-alive (on by default in net/http's listener).
 	rc := http.NewResponseController(w)
 	_ = rc.SetWriteDeadline(time.Time{})
-	_ = rc.SetReadDeadline(time.Time{})
+	if r.Body == nil || r.Body == http.NoBody {
+		_ = rc.SetReadDeadline(time.Time{}) // a body keeps the server's deadline
+	}
 	ctx, cancel := context.WithCancelCause(r.Context())
 	defer cancel(nil)
 	defer p.streams.track(cancel)()
