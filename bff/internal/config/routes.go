@@ -3,7 +3,6 @@ package config
 import (
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	"os"
 	"slices"
@@ -48,17 +47,9 @@ var routeKeys = []string{"upstream", "token", "scopes", "groups", "methods", "ti
 // the wrong type or form, a route listed twice, and everything Check
 // refuses.
 func LoadRoutes(path string, lookup func(string) (string, bool)) ([]proxy.Route, error) {
-	f, err := os.Open(path)
+	data, err := readBounded(path, maxRoutesFile, "is it the route table?")
 	if err != nil {
 		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxRoutesFile+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > maxRoutesFile {
-		return nil, fmt.Errorf("%s: larger than %d bytes; is it the route table?", path, maxRoutesFile)
 	}
 	return ParseRoutes(path, data, lookup)
 }
