@@ -20,6 +20,7 @@ import (
 
 	"github.com/gatehouse-dev/gatehouse/bff"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/fakeidp"
+	"github.com/gatehouse-dev/gatehouse/bff/internal/proxy"
 	"github.com/gatehouse-dev/gatehouse/bff/internal/session"
 	"github.com/gatehouse-dev/gatehouse/shared"
 )
@@ -649,4 +650,44 @@ func TestStreamOfAnyShapeEndsWithItsSession(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestStreamsPerSessionAreBounded: one session holds at most
+// proxy.MaxStreamsPerSession streams at once; the next is refused 429 with
+// Retry-After before the upstream is called; another session is not
+// affected.
+func TestStreamsPerSessionAreBounded(t *testing.T) {
+	b, _ := startStreaming(t, options{})
+	alice := b.browser(t)
+	b.signIn(t, alice, "/")
+	open := func() *http.Response {
+		req, err := http.NewRequestWithContext(testContext(t), http.MethodGet, b.url+"/api/live/events", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Host = b.public.Host
+		req.Header = http.Header{"Accept": {"text/event-stream"}, "Sec-Fetch-Site": {"same-origin"}, "Sec-Fetch-Mode": {"cors"}}
+		resp, err := alice.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { resp.Body.Close() })
+		return resp
+	}
+	for i := range proxy.MaxStreamsPerSession {
+		resp := open()
+		if resp.StatusCode != 200 {
+			t.Fatalf("stream %d = %d; want 200", i+1, resp.StatusCode)
+		}
+		if got, err := readEvent(bufio.NewReader(resp.Body)); err != nil || got != "id: 1|data: one" {
+			t.Fatalf("stream %d: first event = %q, %v", i+1, got, err)
+		}
+	}
+	over := open()
+	if over.StatusCode != http.StatusTooManyRequests || over.Header.Get("Retry-After") == "" || errorCode(t, over) != shared.CodeRateLimited {
+		t.Fatalf("stream %d = %d, Retry-After %q; want 429 rate_limited", proxy.MaxStreamsPerSession+1, over.StatusCode, over.Header.Get("Retry-After"))
+	}
+	other := b.browser(t)
+	b.signIn(t, other, "/")
+	b.openEvents(t, other) // fails the test unless 200
 }

@@ -60,6 +60,15 @@ var (
 	errShuttingDown = errors.New("proxy: the server is shutting down")
 )
 
+// MaxStreamsPerSession bounds the requests one session has open at once on
+// streaming routes (WebSocket tunnels, event streams, and the route's other
+// requests while they last): each holds a connection to the browser and one
+// to the upstream, and lasts as long as its session may (TestStreamsPerSessionAreBounded).
+const MaxStreamsPerSession = 32
+
+var errTooManyStreams = &apierror.Error{Code: shared.CodeRateLimited, RetryAfter: 5,
+	Message: "Too many connections of this session are open to this API; close one and try again."}
+
 // streamPolicy refuses, on every route, an upgrade to anything but WebSocket
 // (or a malformed WebSocket handshake), and on a route without Streaming a
 // WebSocket handshake or an event-stream request, with or without the CSRF
@@ -91,7 +100,12 @@ func (p *Proxy) serveStream(w http.ResponseWriter, r *http.Request) {
 	defer cancel(nil)
 	defer p.streams.track(cancel)()
 	if id, ok := p.streams.sessions.StreamSession(r); ok {
-		defer p.streams.add(id, cancel)()
+		remove, ok := p.streams.add(id, cancel)
+		if !ok {
+			apierror.Write(w, r, errTooManyStreams)
+			return
+		}
+		defer remove()
 	}
 	p.rp.ServeHTTP(w, r.WithContext(ctx))
 }
@@ -136,11 +150,14 @@ func (p *Proxy) startStreams(cfg Config) error {
 }
 
 // add records a stream of session id, closed with cancel; remove forgets it.
-func (s *streams) add(id string, cancel context.CancelCauseFunc) (remove func()) {
+func (s *streams) add(id string, cancel context.CancelCauseFunc) (remove func(), ok bool) {
 	key := &cancel
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	set := s.open[id]
+	if len(set) >= MaxStreamsPerSession {
+		return nil, false
+	}
 	if set == nil {
 		set = map[*context.CancelCauseFunc]struct{}{}
 		s.open[id] = set
@@ -153,7 +170,7 @@ func (s *streams) add(id string, cancel context.CancelCauseFunc) (remove func())
 		if len(s.open[id]) == 0 {
 			delete(s.open, id)
 		}
-	}
+	}, true
 }
 
 // track records an open stream, closed with cancel, for EndStreams; remove
